@@ -1,0 +1,53 @@
+// xenlab's command line: `xenlab <command> [args]`. Each command lives in
+// cli/<command>.ts and exports `main(argv): Promise<number>` (the exit status).
+import chalk from 'chalk';
+import { UsageError, editDistance } from './args.js';
+
+type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  run: { summary: 'run KERNEL: boot one PV kernel (ELF32) under the hypervisor', load: () => import('./run.js') },
+  demo: { summary: 'build and boot the demo kernel', load: () => import('./demo.js') },
+  build: { summary: 'build FILE.ts: compile a kernel-language file to an ELF32 PV kernel', load: () => import('./build.js') },
+  machine: { summary: 'machine KERNEL: boot a Multiboot kernel on the bare machine', load: () => import('./machine.js') },
+  grade: { summary: 'grade [EXERCISE...]: build, boot and check exercises', load: () => import('./grade.js') },
+  handout: { summary: 'handout OUTDIR: write the student hand-out', load: () => import('./handout.js') },
+  gradescope: { summary: 'gradescope OUT.zip: write a Gradescope autograder', load: () => import('./gradescope.js') },
+  'verify-report': { summary: 'verify-report FILE: check a signed JSON report', load: () => import('./verify-report.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return 'usage: xenlab <command> [options]\n\ncommands:\n' +
+    Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary.replace(/^\S+ ?/, (w) => (w.trim() === name ? '' : w))}`).join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    const near = Object.keys(commands).find((c) => editDistance(c, name) <= 2);
+    console.error(chalk.red(`xenlab: unknown command '${name}'`) + (near ? ` (did you mean '${near}'?)` : '') + '\n' + usage());
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.main(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(chalk.red(err.message));
+      return 2;
+    }
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /cli[\\/]/.test(err.message)) {
+      console.error(chalk.red(`xenlab ${name}: this command is not available in this build of the kit yet`));
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,88 @@
+// xenlab run KERNEL: build one domain from an ELF32 PV kernel and run it.
+// Stdout carries only what the guest printed; everything else goes to stderr.
+// Exit status: 0 powered off, 1 crashed, 2 bad input, 3 budget spent.
+import { readFileSync, statSync } from 'node:fs';
+import chalk from 'chalk';
+import { UsageError, parseArgs, parseCount } from './args.js';
+import { Hypervisor, BadKernelError } from '../hypervisor/index.js';
+
+export const DEFAULT_BUDGET = 2_000_000_000;
+
+export function parseWallclock(text: string): { sec: number; nsec: number } {
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const [s, frac = ''] = text.split('.');
+    return { sec: Number(s), nsec: Number((frac + '000000000').slice(0, 9)) };
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    throw new UsageError(`xenlab run: --wallclock expects an ISO time (2026-01-31T12:00:00Z) or Unix seconds, got '${text}'`);
+  }
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+}
+
+export function readKernelFile(command: string, path: string): Uint8Array {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UsageError(`xenlab ${command}: cannot read kernel '${path}': no such file`);
+  }
+  if (size > 256 * 1024 * 1024) throw new UsageError(`xenlab ${command}: kernel '${path}' is ${size} bytes; the limit is 256 MiB`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`xenlab ${command}: cannot read kernel '${path}': ${(e as Error).message}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, options } = parseArgs('run', argv, {
+    memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string',
+  });
+  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls]');
+  const memoryMiB = options.memory ? parseCount('run', 'memory', options.memory as string, 2, 1024) : 32;
+  const budget = options.budget ? parseCount('run', 'budget', options.budget as string, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_BUDGET;
+  const cmdline = (options.cmdline as string | undefined) ?? '';
+  if (Buffer.byteLength(cmdline) > 1023) throw new UsageError('xenlab run: --cmdline is longer than the 1023 bytes start_info holds');
+  const trace = options.trace as string | undefined;
+  if (trace !== undefined && trace !== 'hypercalls') throw new UsageError(`xenlab run: --trace supports 'hypercalls', got '${trace}'`);
+  const nowMs = Date.now(); // the wall clock the guest sees at boot, never used to decide anything
+  const wallclock = options.wallclock ? parseWallclock(options.wallclock as string) : { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 };
+  const kernel = readKernelFile('run', positionals[0]!);
+
+  const hv = new Hypervisor({
+    wallclock,
+    onTrace: trace ? (line: string) => process.stderr.write(line.endsWith('\n') ? line : line + '\n') : undefined,
+  });
+  let dom;
+  try {
+    dom = hv.createDomain({ kernel, memoryMiB, cmdline, name: positionals[0]!.replace(/^.*[\\/]/, '') });
+  } catch (e) {
+    if (e instanceof BadKernelError) throw new UsageError(`xenlab run: ${positionals[0]}: ${e.message}`);
+    throw e;
+  }
+  dom.onConsole = (text: string) => process.stdout.write(text);
+
+  const started = process.hrtime.bigint();
+  const result = hv.run({ budget });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+  if (options.stats) {
+    process.stderr.write(`instructions: ${result.instructions}\n` +
+      `virtual time: ${(Number(hv.clock.ns()) / 1e6).toFixed(3)} ms\n` +
+      `host time: ${seconds.toFixed(3)} s\n` +
+      `mips: ${(result.instructions / Math.max(seconds, 1e-9) / 1e6).toFixed(1)}\n`);
+  }
+  if (dom.state === 'crashed') {
+    process.stderr.write(chalk.red(`domain ${dom.domid} (${dom.name}) crashed\n`) + (dom.crashReport ?? '') + '\n');
+    return 1;
+  }
+  if (result.outcome === 'budget') {
+    process.stderr.write(chalk.yellow(`xenlab run: the instruction budget of ${budget} ran out before the domain shut down ` +
+      `(is it spinning instead of shutting down? raise it with --budget)\n`));
+    return 3;
+  }
+  if (dom.shutdownReason === 'poweroff') return 0;
+  process.stderr.write(chalk.yellow(`domain ${dom.domid} shut down with reason '${dom.shutdownReason ?? 'unknown'}'\n`));
+  return dom.shutdownReason === 'crash' ? 1 : 0;
+}
