@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { xenlab } from './cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'xenlab-cli-'));
+
+function oneClearLine(stderr: string) {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  return lines[0]!;
+}
+
+describe('xenlab command line', () => {
+  it('lists its commands and rejects an unknown one with a suggestion', () => {
+    const help = xenlab(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/run\s+KERNEL/);
+    const bad = xenlab(['rnu']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("did you mean 'run'");
+  });
+
+  it('run: a missing kernel file is bad input with one clear line', () => {
+    const r = xenlab(['run', join(scratch, 'nope.elf')]);
+    expect(r.status).toBe(2);
+    expect(oneClearLine(r.stderr)).toMatch(/cannot read kernel .*nope\.elf/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('run: garbage is bad input with one clear line', () => {
+    const f = join(scratch, 'garbage.bin');
+    writeFileSync(f, Buffer.from('this is not an ELF file at all, just text\n'.repeat(20)));
+    const r = xenlab(['run', f]);
+    expect(r.status).toBe(2);
+    expect(oneClearLine(r.stderr)).toMatch(/garbage\.bin: .*ELF/i);
+  });
+
+  it('run: a typo in an option names the option it meant', () => {
+    const r = xenlab(['run', 'k.elf', '--budgte', '10']);
+    expect(r.status).toBe(2);
+    expect(oneClearLine(r.stderr)).toMatch(/unknown option --budgte \(did you mean --budget\?\)/);
+  });
+
+  it('run: a bad number and a bad wall clock are bad input', () => {
+    expect(oneClearLine(xenlab(['run', 'k.elf', '--budget', 'lots']).stderr)).toMatch(/--budget expects a number/);
+    expect(oneClearLine(xenlab(['run', 'k.elf', '--wallclock', 'yesterday']).stderr)).toMatch(/--wallclock expects/);
+    expect(xenlab(['run', 'k.elf', '--memory', '0']).status).toBe(2);
+  });
+});
