@@ -1,0 +1,694 @@
+// The IA-32 CPU: architectural state, the run loop, memory access through
+// segmentation and paging (with a software TLB), and the host interface.
+// Instruction semantics live in ops-*.ts, decoding in decode.ts, protection
+// (descriptors, interrupt delivery, iret, far transfers) in protect.ts.
+import type { Exit, LinearAccess, SegmentCache } from '../types.js';
+import type { PhysicalMemory } from '../memory.js';
+import type { VirtualClock } from '../clock.js';
+import { LazyFlags } from './flags.js';
+import { CpuFault, hasErrorCode } from './fault.js';
+import { Insn } from './insn.js';
+import { decode } from './decode.js';
+import { deliver, loadDataSegment, readDescriptor } from './protect.js';
+
+/** A port I/O device. */
+export interface PortDevice {
+  read(port: number, size: 1 | 2 | 4): number;
+  write(port: number, size: 1 | 2 | 4, value: number): void;
+}
+
+// TLB entry permission bits.
+const T_RS = 1, T_RU = 2, T_WS = 4, T_WU = 8, T_G = 16;
+
+const CR0_PE = 1, CR0_WP = 1 << 16, CR0_PG = 0x80000000;
+const CR4_PSE = 1 << 4, CR4_PAE = 1 << 5, CR4_PGE = 1 << 7;
+
+export class Cpu extends LazyFlags {
+  readonly mem: PhysicalMemory;
+  readonly clock: VirtualClock;
+  readonly u8: Uint8Array;
+  readonly i32: Int32Array;
+  readonly memSize: number;
+
+  regs = new Uint32Array(8);
+  eip = 0;
+  /** EIP of the instruction being executed. */
+  insnEip = 0;
+  private _cpl = 0;
+  get cpl(): number { return this._cpl; }
+
+  segs: SegmentCache[] = [];
+  segBase = new Int32Array(6);
+  /** Highest offset a 1-byte read/write may use on the fast path; -1 forces the checked path. */
+  rLim = new Float64Array(6);
+  wLim = new Float64Array(6);
+  csLimit = 0;
+  csBig = true;
+  /** Default stack size is 32-bit (SS.B). */
+  ssBig = true;
+
+  cr0 = CR0_PE | 0x10;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  dr = new Uint32Array(8);
+  gdtr = { base: 0, limit: 0xffff };
+  idtr = { base: 0, limit: 0xffff };
+  ldtr: SegmentCache = { selector: 0, base: 0, limit: 0, access: 0, big: false };
+  tr: SegmentCache = { selector: 0, base: 0, limit: 0, access: 0, big: false };
+  msrs = new Map<number, bigint>();
+
+  // Software TLB indexed by linear page number.
+  tlbPhys = new Int32Array(1 << 20);
+  tlbFlags = new Uint8Array(1 << 20);
+  private tlbUsed: number[] = [];
+  rMask = T_RS;
+  wMask = T_WS;
+
+  /** Decoded instructions per physical page, indexed by offset. */
+  codeCache: (Insn[] | undefined)[] = [];
+
+  claimedInts = new Uint8Array(256);
+  claimedExc = new Uint8Array(32);
+  allIo = false;
+  ports: (PortDevice | undefined)[] = new Array(65536);
+
+  /** Set by a handler to end `run` with this exit after the current instruction. */
+  pendingExit: Exit | null = null;
+  private stopAt = 0;
+  private runDone = 0;
+  /** Exception being delivered (for double-fault classification), or -1. */
+  delivering = -1;
+
+  constructor(mem: PhysicalMemory, clock: VirtualClock) {
+    super();
+    this.mem = mem;
+    this.clock = clock;
+    this.u8 = mem.u8;
+    this.i32 = mem.i32;
+    this.memSize = mem.size;
+    mem.onCodeWrite = (p) => this.dropCode(p);
+    const flatCode: SegmentCache = { selector: 0x08, base: 0, limit: 0xffffffff, access: 0x9b, big: true };
+    const flatData: SegmentCache = { selector: 0x10, base: 0, limit: 0xffffffff, access: 0x93, big: true };
+    for (let s = 0; s < 6; s++) this.setSegmentCache(s, s === 1 ? flatCode : flatData);
+    this.flushTlb();
+  }
+
+  // ---------------------------------------------------------------- flags
+  setEflags(v: number): void {
+    this.fOp = 0;
+    this.flags = (v & 0x3f7fd5) | 2;
+  }
+
+  /** Retired instructions including those of the current run so far. */
+  retired(): number { return this.clock.instructions + this.runDone; }
+
+  // ---------------------------------------------------------------- segments
+  setSegmentCache(seg: number, c: SegmentCache): void {
+    const cache: SegmentCache = { selector: c.selector & 0xffff, base: c.base >>> 0, limit: c.limit >>> 0, access: c.access & 0xff, big: c.big };
+    this.segs[seg] = cache;
+    this.segBase[seg] = cache.base | 0;
+    const present = (cache.access & 0x80) !== 0;
+    const code = (cache.access & 0x18) === 0x18;
+    const readable = present && (code ? (cache.access & 2) !== 0 : true);
+    const writable = present && !code && (cache.access & 2) !== 0;
+    const expandDown = !code && (cache.access & 4) !== 0;
+    this.rLim[seg] = readable && !expandDown ? cache.limit : -1;
+    this.wLim[seg] = writable && !expandDown ? cache.limit : -1;
+    if (seg === 1) {
+      this.csLimit = cache.limit;
+      this.csBig = cache.big;
+      this.setCpl(cache.selector & 3);
+    } else if (seg === 2) {
+      this.ssBig = cache.big;
+    }
+  }
+
+  setCpl(cpl: number): void {
+    this._cpl = cpl;
+    this.rMask = cpl === 3 ? T_RU : T_RS;
+    this.wMask = cpl === 3 ? T_WU : T_WS;
+  }
+
+  /** Checked segment access: returns the linear address or throws #GP/#SS. */
+  segCheck(seg: number, off: number, size: number, write: boolean): number {
+    const c = this.segs[seg];
+    const vec = seg === 2 ? 12 : 13;
+    if ((c.access & 0x80) === 0) throw new CpuFault(vec, 0);
+    const code = (c.access & 0x18) === 0x18;
+    if (write ? (code || (c.access & 2) === 0) : (code && (c.access & 2) === 0)) throw new CpuFault(vec, 0);
+    const last = off + size - 1;
+    if (!code && (c.access & 4) !== 0) {
+      const upper = c.big ? 0xffffffff : 0xffff;
+      if (off <= c.limit || last > upper) throw new CpuFault(vec, 0);
+    } else if (last > c.limit) {
+      throw new CpuFault(vec, 0);
+    }
+    return (c.base + off) | 0;
+  }
+
+  loadSegment(seg: number, selector: number): null | { vector: number; errorCode: number } {
+    try {
+      if (seg === 1) {
+        const d = readDescriptor(this, selector);
+        if (!d || (d.access & 0x18) !== 0x18) throw new CpuFault(13, selector & 0xfffc);
+        if ((d.access & 0x80) === 0) throw new CpuFault(11, selector & 0xfffc);
+        this.setSegmentCache(1, { ...d, selector: (selector & ~3) | this._cpl });
+      } else {
+        loadDataSegment(this, seg, selector);
+      }
+      return null;
+    } catch (e) {
+      if (e instanceof CpuFault) return { vector: e.vector, errorCode: e.code < 0 ? 0 : e.code };
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- paging / TLB
+  flushTlb(): void { this.flushTlbEntries(true); }
+
+  private flushTlbEntries(all: boolean): void {
+    const f = this.tlbFlags;
+    if (this.tlbUsed.length > 50000) {
+      if (all) { f.fill(0); this.tlbUsed = []; return; }
+    }
+    const keep: number[] = [];
+    for (const vpn of this.tlbUsed) {
+      if (!all && (f[vpn] & T_G)) keep.push(vpn);
+      else f[vpn] = 0;
+    }
+    this.tlbUsed = keep;
+  }
+
+  setCr3(v: number): void {
+    this.cr3 = v >>> 0;
+    this.flushTlbEntries((this.cr4 & CR4_PGE) === 0);
+  }
+
+  setCr0(v: number): void {
+    const old = this.cr0;
+    this.cr0 = (v | 0x10) >>> 0;
+    if ((old ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlb();
+  }
+
+  setCr4(v: number): void {
+    const old = this.cr4;
+    this.cr4 = v >>> 0;
+    if ((old ^ this.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
+  }
+
+  invlpg(linear: number): void { this.tlbFlags[linear >>> 12] = 0; }
+
+  private readPhys32(pa: number): number {
+    if (pa + 4 > this.memSize) return 0xffffffff;
+    return pa & 3 ? this.mem.read32(pa) : this.i32[pa >> 2] >>> 0;
+  }
+  private writePhys32(pa: number, v: number): void {
+    if (pa + 4 > this.memSize) return;
+    if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+    if (pa & 3) this.mem.write32(pa, v); else this.i32[pa >> 2] = v;
+  }
+
+  /**
+   * Page walk. Returns the physical address, or -1 (when `fault` is false) on
+   * a fault; with `fault` true raises #PF with CR2. `commit` sets A/D bits
+   * and fills the TLB.
+   */
+  walk(lin: number, write: boolean, user: boolean, fault: boolean, commit: boolean): number {
+    lin = lin >>> 0;
+    if ((this.cr0 & CR0_PG) === 0) {
+      if (commit && lin < this.memSize) this.tlbFill(lin >>> 12, lin >>> 12, T_RS | T_RU | T_WS | T_WU);
+      return lin;
+    }
+    const wp = (this.cr0 & CR0_WP) !== 0;
+    let err = (write ? 2 : 0) | (user ? 4 : 0);
+    let pteAddr = 0, pte = 0, perm = 0, pa = 0, dirAddr = 0, dir = 0;
+    let large = false;
+    if (this.cr4 & CR4_PAE) {
+      const pdpteAddr = ((this.cr3 & ~0x1f) >>> 0) + ((lin >>> 30) << 3);
+      const pdpte = this.readPhys32(pdpteAddr);
+      if (!(pdpte & 1)) return this.pageFault(lin, err, fault);
+      dirAddr = ((pdpte & ~0xfff) >>> 0) + (((lin >>> 21) & 0x1ff) << 3);
+      dir = this.readPhys32(dirAddr);
+      if (!(dir & 1)) return this.pageFault(lin, err, fault);
+      if (dir & 0x80) {
+        large = true;
+        pa = ((dir & 0xffe00000) >>> 0) + (lin & 0x1fffff);
+        perm = dir;
+      } else {
+        pteAddr = ((dir & ~0xfff) >>> 0) + (((lin >>> 12) & 0x1ff) << 3);
+        pte = this.readPhys32(pteAddr);
+        if (!(pte & 1)) return this.pageFault(lin, err, fault);
+        perm = dir & pte;
+        pa = ((pte & ~0xfff) >>> 0) + (lin & 0xfff);
+      }
+    } else {
+      dirAddr = ((this.cr3 & ~0xfff) >>> 0) + ((lin >>> 22) << 2);
+      dir = this.readPhys32(dirAddr);
+      if (!(dir & 1)) return this.pageFault(lin, err, fault);
+      if ((dir & 0x80) && (this.cr4 & CR4_PSE)) {
+        large = true;
+        pa = ((dir & 0xffc00000) >>> 0) + (lin & 0x3fffff);
+        perm = dir;
+      } else {
+        pteAddr = ((dir & ~0xfff) >>> 0) + (((lin >>> 12) & 0x3ff) << 2);
+        pte = this.readPhys32(pteAddr);
+        if (!(pte & 1)) return this.pageFault(lin, err, fault);
+        perm = dir & pte;
+        pa = ((pte & ~0xfff) >>> 0) + (lin & 0xfff);
+      }
+    }
+    err |= 1;
+    const uOk = (perm & 4) !== 0;
+    const wOk = (perm & 2) !== 0;
+    if (user && !uOk) return this.pageFault(lin, err, fault);
+    if (write && !wOk && (user || wp)) return this.pageFault(lin, err, fault);
+    if (!commit) return pa;
+    // Accessed and dirty bits, as the hardware writes them.
+    if (!(dir & 0x20)) this.writePhys32(dirAddr, dir | 0x20);
+    const leaf = large ? dir | 0x20 : pte;
+    const leafAddr = large ? dirAddr : pteAddr;
+    if (!large && !(pte & 0x20)) this.writePhys32(pteAddr, pte | 0x20 | (write ? 0x40 : 0));
+    else if (write && !(leaf & 0x40)) this.writePhys32(leafAddr, leaf | 0x60);
+    const dirty = write || (leaf & 0x40) !== 0;
+    let t = T_RS | (uOk ? T_RU : 0);
+    if (dirty) {
+      if (wOk || !wp) t |= T_WS;
+      if (wOk && uOk) t |= T_WU;
+    }
+    if ((leaf & 0x100) && (this.cr4 & CR4_PGE)) t |= T_G;
+    const ppn = pa >>> 12;
+    if (ppn < (this.memSize >>> 12)) this.tlbFill(lin >>> 12, ppn, t);
+    return pa;
+  }
+
+  private pageFault(lin: number, err: number, fault: boolean): number {
+    if (!fault) return -1;
+    this.cr2 = lin >>> 0;
+    throw new CpuFault(14, err);
+  }
+
+  private tlbFill(vpn: number, ppn: number, t: number): void {
+    if (this.tlbFlags[vpn] === 0) this.tlbUsed.push(vpn);
+    this.tlbFlags[vpn] = t;
+    this.tlbPhys[vpn] = ppn << 12;
+  }
+
+  /** Translates for an access at the current CPL, faulting. */
+  xlate(lin: number, write: boolean): number {
+    return this.walk(lin, write, this._cpl === 3, true, true);
+  }
+
+  // ---------------------------------------------------------------- linear memory (slow paths)
+  physRead8(pa: number): number { return pa < this.memSize ? this.u8[pa] : 0xff; }
+  physWrite8(pa: number, v: number): void {
+    if (pa >= this.memSize) return;
+    if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+    this.u8[pa] = v;
+  }
+
+  /** Reads `size` bytes little-endian at a linear address with the given privilege. */
+  rdLin(lin: number, size: number, user: boolean): number {
+    const off = lin & 0xfff;
+    const pa = this.walk(lin, false, user, true, true);
+    if (off + size <= 0x1000) {
+      let v = 0;
+      for (let k = size - 1; k >= 0; k--) v = (v << 8) | this.physRead8(pa + k);
+      return v >>> 0;
+    }
+    const pa2 = this.walk((lin + size - 1) & ~0xfff, false, user, true, true);
+    let v = 0;
+    for (let k = size - 1; k >= 0; k--) {
+      const o = off + k;
+      v = (v << 8) | this.physRead8(o < 0x1000 ? pa + k : pa2 + (o - 0x1000));
+    }
+    return v >>> 0;
+  }
+
+  wrLin(lin: number, size: number, v: number, user: boolean): void {
+    const off = lin & 0xfff;
+    const pa = this.walk(lin, true, user, true, true);
+    if (off + size <= 0x1000) {
+      for (let k = 0; k < size; k++) this.physWrite8(pa + k, v >>> (8 * k));
+      return;
+    }
+    const pa2 = this.walk((lin + size - 1) & ~0xfff, true, user, true, true);
+    for (let k = 0; k < size; k++) {
+      const o = off + k;
+      this.physWrite8(o < 0x1000 ? pa + k : pa2 + (o - 0x1000), v >>> (8 * k));
+    }
+  }
+
+  // ---------------------------------------------------------------- segmented memory (fast paths)
+  rd8(seg: number, off: number): number {
+    if (off <= this.rLim[seg]) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if (this.tlbFlags[vpn] & this.rMask) return this.u8[this.tlbPhys[vpn] + (lin & 0xfff)];
+      return this.rdLin(lin, 1, this._cpl === 3);
+    }
+    return this.rdLin(this.segCheck(seg, off, 1, false), 1, this._cpl === 3);
+  }
+  rd16(seg: number, off: number): number {
+    if (off <= this.rLim[seg] - 1) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if ((this.tlbFlags[vpn] & this.rMask) && (lin & 0xfff) !== 0xfff) {
+        const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+        return this.u8[pa] | (this.u8[pa + 1] << 8);
+      }
+      return this.rdLin(lin, 2, this._cpl === 3);
+    }
+    return this.rdLin(this.segCheck(seg, off, 2, false), 2, this._cpl === 3);
+  }
+  rd32(seg: number, off: number): number {
+    if (off <= this.rLim[seg] - 3) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if ((this.tlbFlags[vpn] & this.rMask) && (lin & 0xfff) <= 0xffc) {
+        const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+        if ((pa & 3) === 0) return this.i32[pa >> 2] >>> 0;
+        const u = this.u8;
+        return (u[pa] | (u[pa + 1] << 8) | (u[pa + 2] << 16) | (u[pa + 3] << 24)) >>> 0;
+      }
+      return this.rdLin(lin, 4, this._cpl === 3);
+    }
+    return this.rdLin(this.segCheck(seg, off, 4, false), 4, this._cpl === 3);
+  }
+  rd(size: number, seg: number, off: number): number {
+    return size === 4 ? this.rd32(seg, off) : size === 1 ? this.rd8(seg, off) : this.rd16(seg, off);
+  }
+
+  wr8(seg: number, off: number, v: number): void {
+    if (off <= this.wLim[seg]) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if (this.tlbFlags[vpn] & this.wMask) {
+        const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        this.u8[pa] = v;
+        return;
+      }
+      this.wrLin(lin, 1, v, this._cpl === 3);
+      return;
+    }
+    this.wrLin(this.segCheck(seg, off, 1, true), 1, v, this._cpl === 3);
+  }
+  wr16(seg: number, off: number, v: number): void {
+    if (off <= this.wLim[seg] - 1) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) !== 0xfff) {
+        const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        this.u8[pa] = v; this.u8[pa + 1] = v >>> 8;
+        return;
+      }
+      this.wrLin(lin, 2, v, this._cpl === 3);
+      return;
+    }
+    this.wrLin(this.segCheck(seg, off, 2, true), 2, v, this._cpl === 3);
+  }
+  wr32(seg: number, off: number, v: number): void {
+    if (off <= this.wLim[seg] - 3) {
+      const lin = (this.segBase[seg] + off) | 0;
+      const vpn = lin >>> 12;
+      if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) <= 0xffc) {
+        const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        if ((pa & 3) === 0) { this.i32[pa >> 2] = v; return; }
+        const u = this.u8;
+        u[pa] = v; u[pa + 1] = v >>> 8; u[pa + 2] = v >>> 16; u[pa + 3] = v >>> 24;
+        return;
+      }
+      this.wrLin(lin, 4, v, this._cpl === 3);
+      return;
+    }
+    this.wrLin(this.segCheck(seg, off, 4, true), 4, v, this._cpl === 3);
+  }
+  wr(size: number, seg: number, off: number, v: number): void {
+    if (size === 4) this.wr32(seg, off, v); else if (size === 1) this.wr8(seg, off, v); else this.wr16(seg, off, v);
+  }
+
+  /**
+   * Checks that a write of `size` at seg:off would succeed (segment and
+   * paging, setting dirty bits) without writing; used before read-modify-write
+   * so that a fault leaves no state changed.
+   */
+  probeWrite(seg: number, off: number, size: number): void {
+    const lin = off <= this.wLim[seg] - (size - 1) ? (this.segBase[seg] + off) | 0 : this.segCheck(seg, off, size, true);
+    const vpn = lin >>> 12;
+    if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) <= 0x1000 - size) return;
+    const user = this._cpl === 3;
+    this.walk(lin, true, user, true, true);
+    if ((lin & 0xfff) + size > 0x1000) this.walk((lin + size - 1) & ~0xfff, true, user, true, true);
+  }
+
+  // ---------------------------------------------------------------- registers by size
+  getReg(size: number, r: number): number {
+    if (size === 4) return this.regs[r];
+    if (size === 2) return this.regs[r] & 0xffff;
+    return (this.regs[r & 3] >>> ((r & 4) << 1)) & 0xff;
+  }
+  setReg(size: number, r: number, v: number): void {
+    if (size === 4) { this.regs[r] = v; return; }
+    if (size === 2) { this.regs[r] = (this.regs[r] & 0xffff0000) | (v & 0xffff); return; }
+    const sh = (r & 4) << 1, k = r & 3;
+    this.regs[k] = (this.regs[k] & ~(0xff << sh)) | ((v & 0xff) << sh);
+  }
+
+  /** Effective address (offset) of the memory operand. */
+  ea(i: Insn): number {
+    const r = this.regs;
+    if (i.a16) {
+      let a = i.disp;
+      if (i.base >= 0) a += r[i.base];
+      if (i.index >= 0) a += r[i.index];
+      return a & 0xffff;
+    }
+    let a = i.disp;
+    if (i.base >= 0) a += r[i.base];
+    if (i.index >= 0) a += r[i.index] << i.scale;
+    return a >>> 0;
+  }
+
+  readE(i: Insn): number {
+    return i.mod === 3 ? this.getReg(i.size, i.rm) : this.rd(i.size, i.seg, this.ea(i));
+  }
+  writeE(i: Insn, v: number): void {
+    if (i.mod === 3) this.setReg(i.size, i.rm, v); else this.wr(i.size, i.seg, this.ea(i), v);
+  }
+
+  // ---------------------------------------------------------------- stack
+  push32(v: number): void {
+    if (this.ssBig) {
+      const sp = (this.regs[4] - 4) >>> 0;
+      this.wr32(2, sp, v);
+      this.regs[4] = sp;
+    } else {
+      const sp = (this.regs[4] - 4) & 0xffff;
+      this.wr32(2, sp, v);
+      this.regs[4] = (this.regs[4] & 0xffff0000) | sp;
+    }
+  }
+  push16(v: number): void {
+    const sp = this.ssBig ? (this.regs[4] - 2) >>> 0 : (this.regs[4] - 2) & 0xffff;
+    this.wr16(2, sp, v);
+    this.regs[4] = this.ssBig ? sp : (this.regs[4] & 0xffff0000) | sp;
+  }
+  push(size: number, v: number): void { if (size === 2) this.push16(v); else this.push32(v); }
+  pop32(): number {
+    const sp = this.ssBig ? this.regs[4] : this.regs[4] & 0xffff;
+    const v = this.rd32(2, sp);
+    this.regs[4] = this.ssBig ? (sp + 4) >>> 0 : (this.regs[4] & 0xffff0000) | ((sp + 4) & 0xffff);
+    return v;
+  }
+  pop16(): number {
+    const sp = this.ssBig ? this.regs[4] : this.regs[4] & 0xffff;
+    const v = this.rd16(2, sp);
+    this.regs[4] = this.ssBig ? (sp + 2) >>> 0 : (this.regs[4] & 0xffff0000) | ((sp + 2) & 0xffff);
+    return v;
+  }
+  pop(size: number): number { return size === 2 ? this.pop16() : this.pop32(); }
+  /** Reads the stack at ESP+delta without popping. */
+  peek(size: number, delta: number): number {
+    const sp = this.ssBig ? (this.regs[4] + delta) >>> 0 : (this.regs[4] + delta) & 0xffff;
+    return this.rd(size, 2, sp);
+  }
+
+  // ---------------------------------------------------------------- decoded code cache
+  dropCode(ppn: number): void {
+    this.codeCache[ppn] = undefined;
+    this.mem.codePages[ppn] = 0;
+  }
+
+  /** Reads one code byte at CS:eip+k for the decoder (faults as a fetch). */
+  fetchByte(off: number): number {
+    off = off >>> 0;
+    if (off > this.csLimit) throw new CpuFault(13, 0);
+    const lin = (this.segBase[1] + off) | 0;
+    const vpn = lin >>> 12;
+    if (this.tlbFlags[vpn] & this.rMask) return this.u8[this.tlbPhys[vpn] + (lin & 0xfff)];
+    return this.rdLin(lin, 1, this._cpl === 3);
+  }
+
+  private fetch(): Insn {
+    const eip = this.eip;
+    const lin = (this.segBase[1] + eip) | 0;
+    const vpn = lin >>> 12;
+    if ((this.tlbFlags[vpn] & this.rMask) && this.csBig) {
+      const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+      const ppn = pa >>> 12;
+      let page = this.codeCache[ppn];
+      if (page !== undefined) {
+        const insn = page[pa & 0xfff];
+        if (insn !== undefined) {
+          if (eip + insn.len - 1 > this.csLimit) throw new CpuFault(13, 0);
+          return insn;
+        }
+      }
+      const insn = decode(this, eip);
+      if ((lin & 0xfff) + insn.len <= 0x1000) {
+        if (page === undefined) { page = new Array(4096); this.codeCache[ppn] = page; this.mem.codePages[ppn] = 1; }
+        page[pa & 0xfff] = insn;
+      }
+      return insn;
+    }
+    return decode(this, eip);
+  }
+
+  // ---------------------------------------------------------------- run loop
+  run(budget: number): Exit {
+    this.pendingExit = null;
+    let n = 0;
+    this.stopAt = budget;
+    while (n < this.stopAt) {
+      try {
+        while (n < this.stopAt) {
+          this.runDone = n;
+          const insn = this.fetch();
+          this.insnEip = this.eip;
+          this.eip = (this.eip + insn.len) >>> 0;
+          insn.exec(this, insn);
+          n++;
+        }
+      } catch (e) {
+        if (!(e instanceof CpuFault)) {
+          this.eip = this.insnEip;
+          this.pendingExit = { kind: 'shutdown', reason: `internal emulator error at eip 0x${this.insnEip.toString(16)}: ${e instanceof Error ? e.message : String(e)}` };
+          break;
+        }
+        this.eip = this.insnEip;
+        // Each exception counts against the budget so fault loops end.
+        n++;
+        this.raise(e.vector, e.code);
+      }
+    }
+    this.clock.instructions += n;
+    this.runDone = 0;
+    const exit = this.pendingExit;
+    this.pendingExit = null;
+    return exit ?? { kind: 'budget' };
+  }
+
+  /** Ends the current run after this instruction with `exit`. */
+  exitWith(exit: Exit): void {
+    this.pendingExit = exit;
+    this.stopAt = 0;
+  }
+
+  /** Raises an exception at the current state: exit to the host or IDT delivery. */
+  raise(vector: number, code: number): void {
+    if (vector < 32 && this.claimedExc[vector]) {
+      const exit: Exit = { kind: 'exception', vector, insnEip: this.insnEip };
+      if (hasErrorCode(vector)) exit.errorCode = code < 0 ? 0 : code;
+      if (vector === 14) exit.cr2 = this.cr2;
+      this.exitWith(exit);
+      return;
+    }
+    this.deliverOrEscalate(vector, hasErrorCode(vector) ? (code < 0 ? 0 : code) : -1, false, true);
+  }
+
+  /**
+   * IDT delivery with double- and triple-fault escalation. `soft` marks
+   * int n (DPL-checked); `ext` marks an exception or external event;
+   * `code` is the error code to push, or -1 for none.
+   */
+  deliverOrEscalate(vector: number, code: number, soft: boolean, ext: boolean): void {
+    const prev = this.delivering;
+    this.delivering = vector;
+    try {
+      deliver(this, vector, code, soft, ext);
+      this.delivering = prev;
+    } catch (e) {
+      this.delivering = prev;
+      if (!(e instanceof CpuFault)) throw e;
+      if (vector === 8) {
+        this.exitWith({ kind: 'shutdown', reason: 'triple fault' });
+        return;
+      }
+      const contributory = (v: number) => v === 0 || (v >= 10 && v <= 13);
+      const df = (contributory(vector) && contributory(e.vector)) ||
+        (vector === 14 && (contributory(e.vector) || e.vector === 14));
+      if (df) this.raise(8, 0); else this.raise(e.vector, e.code);
+    }
+  }
+
+  // ---------------------------------------------------------------- host API
+  claimInterrupt(vector: number, claim: boolean): void { this.claimedInts[vector & 0xff] = claim ? 1 : 0; }
+  claimException(vector: number, claim: boolean): void { if (vector >= 0 && vector < 32) this.claimedExc[vector] = claim ? 1 : 0; }
+  claimAllIo(claim: boolean): void { this.allIo = claim; }
+  attachPorts(first: number, count: number, dev: PortDevice): void {
+    for (let p = first; p < first + count; p++) this.ports[p & 0xffff] = dev;
+  }
+
+  translate(linear: number, access: LinearAccess): number | null {
+    const pa = this.walk(linear, access.write, access.user, false, false);
+    return pa < 0 ? null : pa;
+  }
+
+  readLinear(linear: number, len: number, access: LinearAccess): Uint8Array | null {
+    const out = new Uint8Array(len);
+    let k = 0;
+    while (k < len) {
+      const lin = (linear + k) >>> 0;
+      const pa = this.walk(lin, access.write, access.user, false, false);
+      if (pa < 0) return null;
+      const n = Math.min(len - k, 0x1000 - (lin & 0xfff));
+      if (pa + n > this.memSize) return null;
+      out.set(this.u8.subarray(pa, pa + n), k);
+      k += n;
+    }
+    return out;
+  }
+
+  writeLinear(linear: number, data: Uint8Array, access: LinearAccess): boolean {
+    const pas: [number, number, number][] = [];
+    let k = 0;
+    while (k < data.length) {
+      const lin = (linear + k) >>> 0;
+      const pa = this.walk(lin, true, access.user, false, false);
+      if (pa < 0) return false;
+      const n = Math.min(data.length - k, 0x1000 - (lin & 0xfff));
+      if (pa + n > this.memSize) return false;
+      pas.push([pa, k, n]);
+      k += n;
+    }
+    for (const [pa, off, n] of pas) this.mem.writeBytes(pa, data.subarray(off, off + n));
+    return true;
+  }
+
+  /** Delivers an external interrupt or exception through the IDT now (no DPL check). */
+  deliverInterrupt(vector: number, errorCode?: number): void {
+    this.insnEip = this.eip;
+    this.deliverOrEscalate(vector, errorCode ?? -1, false, true);
+    if (this.pendingExit) this.stopAt = 0;
+  }
+
+  /** Takes an exit a nested delivery produced outside run (e.g. triple fault). */
+  takePendingExit(): Exit | null {
+    const e = this.pendingExit;
+    this.pendingExit = null;
+    return e;
+  }
+}
