@@ -205,7 +205,7 @@ export class Cpu extends LazyFlags {
   }
   private writePhys32(pa: number, v: number): void {
     if (pa + 4 > this.memSize) return;
-    if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+    if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 4);
     if (pa & 3) this.mem.write32(pa, v); else this.i32[pa >> 2] = v;
   }
 
@@ -303,7 +303,7 @@ export class Cpu extends LazyFlags {
   physRead8(pa: number): number { return pa < this.memSize ? this.u8[pa] : 0xff; }
   physWrite8(pa: number, v: number): void {
     if (pa >= this.memSize) return;
-    if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+    if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 1);
     this.u8[pa] = v;
   }
 
@@ -385,7 +385,7 @@ export class Cpu extends LazyFlags {
       const vpn = lin >>> 12;
       if (this.tlbFlags[vpn] & this.wMask) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 1);
         this.u8[pa] = v;
         return;
       }
@@ -400,7 +400,7 @@ export class Cpu extends LazyFlags {
       const vpn = lin >>> 12;
       if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) !== 0xfff) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 2);
         this.u8[pa] = v; this.u8[pa + 1] = v >>> 8;
         return;
       }
@@ -415,7 +415,7 @@ export class Cpu extends LazyFlags {
       const vpn = lin >>> 12;
       if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) <= 0xffc) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.dropCode(pa >>> 12);
+        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 4);
         if ((pa & 3) === 0) { this.i32[pa >> 2] = v; return; }
         const u = this.u8;
         u[pa] = v; u[pa + 1] = v >>> 8; u[pa + 2] = v >>> 16; u[pa + 3] = v >>> 24;
@@ -520,6 +520,22 @@ export class Cpu extends LazyFlags {
   dropCode(ppn: number): void {
     this.codeCache[ppn] = undefined;
     this.mem.codePages[ppn] = 0;
+  }
+
+  /**
+   * A guest write of `size` bytes at `pa` on a page with decoded code: drops
+   * only the instructions overlapping the written bytes, so data sharing a
+   * page with code does not defeat the cache.
+   */
+  codeWrite(pa: number, size: number): void {
+    const page = this.codeCache[pa >>> 12];
+    if (page === undefined) { this.mem.codePages[pa >>> 12] = 0; return; }
+    const off = pa & 0xfff;
+    const end = Math.min(0x1000, off + size);
+    for (let o = Math.max(0, off - 14); o < end; o++) {
+      const insn = page[o];
+      if (insn !== undefined && o + insn.len > off) page[o] = undefined;
+    }
   }
 
   /** Reads one code byte at CS:eip+k for the decoder (faults as a fetch). */

@@ -1,0 +1,11 @@
+# Freestanding entry for the CPU tests: workload(rounds, out) with rounds in
+# EBX and out at 0x8000, result in EAX, then int $0x80 to stop.
+.section .text.start
+.globl _start
+_start:
+  pushl $0x8000
+  pushl %ebx
+  call workload
+  addl $8, %esp
+  int $0x80
+1: jmp 1b
