@@ -1,0 +1,331 @@
+// The assembler: instructions as TypeScript calls (or nasm text), sections, labels, data, and linking to a flat image.
+import { encode, opText, splitMnemonic, allMnemonics, type Encoded, type Fixup, type RelaxableBranch } from './encode.js';
+import { AsmError, type SourcePos } from './errors.js';
+import { link as linkSections, type LinkedImage } from './link.js';
+import type { Mnemonic } from './mnemonics.js';
+import type { Operand, SymRef } from './operands.js';
+import { parseInto } from './parser.js';
+
+export type SectionFlags = 'rx' | 'rw' | 'r' | 'bss' | 'note';
+
+/** One unit of a section's contents, in order. */
+export type Item =
+  | { kind: 'bytes'; bytes: number[]; fixups: Fixup[]; pos?: SourcePos; text: string }
+  | { kind: 'branch'; branch: RelaxableBranch; pos?: SourcePos; text: string }
+  | { kind: 'align'; n: number; fill: number; pos?: SourcePos; text: string }
+  | { kind: 'org'; offset: number; pos?: SourcePos; text: string }
+  | { kind: 'res'; size: number; pos?: SourcePos; text: string };
+
+export interface Section {
+  name: string;
+  flags: SectionFlags;
+  align: number;
+  items: Item[];
+  /** Label name -> index of the item it precedes. */
+  labels: Map<string, number>;
+  /** Size so far while it does not depend on branch sizing (undefined after the first relaxable branch). */
+  fixedSize: number | undefined;
+  /** Offsets of labels defined while the size was fixed. */
+  fixedLabels: Map<string, number>;
+}
+
+export interface AssemblerOptions {
+  /** File name used in positions when no loc() was given. */
+  file?: string;
+}
+
+const defaultFlags: Record<string, SectionFlags> = {
+  '.text': 'rx', '.data': 'rw', '.rodata': 'r', '.bss': 'bss', '__xen_guest': 'note',
+};
+
+function flagsFor(name: string): SectionFlags {
+  if (defaultFlags[name]) return defaultFlags[name];
+  if (name.startsWith('.text')) return 'rx';
+  if (name.startsWith('.rodata')) return 'r';
+  if (name.startsWith('.bss')) return 'bss';
+  if (name.startsWith('.note')) return 'note';
+  return 'rw';
+}
+
+const textEncoder = new TextEncoder();
+
+export class Assembler {
+  readonly file: string;
+  /** Sections in the order they were first named. */
+  readonly sections: Section[] = [];
+  readonly globals = new Set<string>();
+  /** Absolute symbols from equ(). */
+  readonly constants = new Map<string, number>();
+  private cur: Section | undefined;
+  private scope = '';
+  private pos: SourcePos | undefined;
+  /** Where every label was defined, for duplicate-label errors. */
+  private readonly labelSection = new Map<string, Section>();
+  private hiddenCount = 0;
+
+  constructor(opts: AssemblerOptions = {}) {
+    this.file = opts.file ?? 'asm';
+  }
+
+  // ---- sections, labels, positions ----
+
+  section(name: string, opts: { align?: number; flags?: SectionFlags } = {}): void {
+    let s = this.sections.find((x) => x.name === name);
+    if (!s) {
+      s = { name, flags: opts.flags ?? flagsFor(name), align: opts.align ?? 4096, items: [], labels: new Map(), fixedSize: 0, fixedLabels: new Map() };
+      this.sections.push(s);
+    } else {
+      if (opts.flags && opts.flags !== s.flags) this.fail(`section ${name} was opened with flags '${s.flags}', not '${opts.flags}'`);
+      if (opts.align) s.align = Math.max(s.align, opts.align);
+    }
+    this.cur = s;
+  }
+
+  /** The section being filled (.text if none was named yet). */
+  get currentSection(): Section {
+    if (!this.cur) this.section('.text');
+    return this.cur!;
+  }
+
+  /** Full name of a label as written: '.x' is local to the last non-local label, as in nasm. */
+  qualify(name: string): string {
+    if (name.startsWith('.') && !name.startsWith('..')) {
+      if (!this.scope) this.fail(`local label '${name}' has no preceding non-local label`);
+      return this.scope + name;
+    }
+    return name;
+  }
+
+  label(name: string): void {
+    if (!/^[A-Za-z_.?$@][\w.?$@#~]*$/.test(name)) this.fail(`'${name}' is not a valid label name`);
+    const full = this.qualify(name);
+    if (this.labelSection.has(full) || this.constants.has(full)) this.fail(`label '${full}' is defined twice`);
+    const s = this.currentSection;
+    s.labels.set(full, s.items.length);
+    if (s.fixedSize !== undefined) s.fixedLabels.set(full, s.fixedSize);
+    this.labelSection.set(full, s);
+    if (!name.startsWith('.') && !name.startsWith('..@')) this.scope = name;
+  }
+
+  /** A label at the current position that no user can name (for `$`). */
+  here(): SymRef {
+    const name = `..@${this.hiddenCount++}`;
+    const s = this.currentSection;
+    s.labels.set(name, s.items.length);
+    this.labelSection.set(name, s);
+    return { kind: 'sym', name, addend: 0 };
+  }
+
+  /** A label at the start of the current section (for `$$`). */
+  sectionStart(): SymRef {
+    const s = this.currentSection;
+    const name = `..@start${s.name}`;
+    if (!s.labels.has(name)) {
+      s.labels.set(name, 0);
+      s.fixedLabels.set(name, 0);
+      this.labelSection.set(name, s);
+    }
+    return { kind: 'sym', name, addend: 0 };
+  }
+
+  /** Section and offset of a label (or `$`, `$$`) when they are already known, for folding label differences. */
+  knownOffset(name: string): { section: string; offset: number } | undefined {
+    const s = this.currentSection;
+    if (name === '$') return s.fixedSize === undefined ? undefined : { section: s.name, offset: s.fixedSize };
+    if (name === '$$') return { section: s.name, offset: 0 };
+    const ls = this.labelSection.get(name);
+    const off = ls?.fixedLabels.get(name);
+    return ls && off !== undefined ? { section: ls.name, offset: off } : undefined;
+  }
+
+  global(name: string): void {
+    this.globals.add(name);
+  }
+
+  /** An absolute symbol (nasm `equ`). */
+  equ(name: string, value: number): void {
+    const full = this.qualify(name);
+    if (this.labelSection.has(full) || this.constants.has(full)) this.fail(`symbol '${full}' is defined twice`);
+    this.constants.set(full, value);
+  }
+
+  /** Source position recorded for the following instructions and data. */
+  loc(file: string, line: number, column?: number): void {
+    this.pos = { file, line, column };
+  }
+
+  /** Current source position (as given by loc() or the text() line being assembled). */
+  get position(): SourcePos | undefined {
+    return this.pos;
+  }
+
+  private fail(problem: string, text?: string): never {
+    throw new AsmError(problem, this.pos, text);
+  }
+
+  private emit(item: Item): void {
+    const s = this.currentSection;
+    if (s.flags === 'bss' && item.kind === 'bytes' && item.bytes.some((b) => b !== 0)) {
+      this.fail(`section ${s.name} holds no data: use resb/resd there, or put initialised data in .data`, item.text);
+    }
+    item.pos = this.pos;
+    if (s.fixedSize !== undefined) {
+      const at = s.fixedSize;
+      switch (item.kind) {
+        case 'bytes': s.fixedSize += item.bytes.length; break;
+        case 'res': s.fixedSize += item.size; break;
+        case 'align': s.fixedSize += (item.n - (at % item.n)) % item.n; break;
+        case 'org': s.fixedSize = Math.max(at, item.offset); break;
+        case 'branch': s.fixedSize = undefined; break;
+      }
+    }
+    s.items.push(item);
+  }
+
+  // ---- instructions ----
+
+  /** Any instruction: ins('mov', eax, 1), ins('rep movsd'), ins('lock cmpxchg', mem({ base: edi }), ecx), ins('jmp short', sym('x')). */
+  ins(mnemonic: string, ...operands: Operand[]): void {
+    const ops = operands.map((o) => this.qualifyOperand(o));
+    let text = opText(mnemonic.trim().toLowerCase(), ops);
+    try {
+      const req = splitMnemonic(mnemonic);
+      text = opText([...req.prefixes, req.mnemonic, ...(req.force ? [req.force] : [])].join(' '), ops);
+      const e = encode({ ...req, operands: ops.map((o) => this.constantOperand(o)) });
+      if ('short' in e) this.emit({ kind: 'branch', branch: e, text });
+      else this.emit({ kind: 'bytes', bytes: e.bytes, fixups: e.fixups, text });
+    } catch (err) {
+      if (err instanceof AsmError && !err.pos) this.fail(err.problem, text);
+      throw err;
+    }
+  }
+
+  private qualifyOperand(o: Operand): Operand {
+    if (typeof o !== 'object') return o;
+    if (o.kind === 'sym') return o.name.startsWith('.') ? { ...o, name: this.qualify(o.name) } : o;
+    if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: this.qualifyOperand(o.disp) as SymRef };
+    if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: this.qualifyOperand(o.offset) as SymRef };
+    return o;
+  }
+
+  /** equ constants become plain numbers so that they get the short encodings numbers get. */
+  private constantOperand(o: Operand): Operand {
+    if (typeof o !== 'object') return o;
+    const c = (s: SymRef) => {
+      const v = this.constants.get(s.name);
+      return v === undefined ? s : v + s.addend;
+    };
+    if (o.kind === 'sym') return c(o);
+    if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: c(o.disp) };
+    if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: c(o.offset) };
+    return o;
+  }
+
+  // ---- data ----
+
+  private data(size: 1 | 2 | 4 | 8, directive: string, values: (number | bigint | string | SymRef)[]): void {
+    const bytes: number[] = [];
+    const fixups: Fixup[] = [];
+    const text = `${directive} ${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? v.name : String(v))).join(', ')}`;
+    for (let v of values) {
+      if (typeof v === 'string') {
+        for (const b of textEncoder.encode(v)) bytes.push(b);
+        while (bytes.length % size) bytes.push(0);
+        continue;
+      }
+      if (typeof v === 'object') {
+        v = this.qualifyOperand(v) as SymRef;
+        const c = this.constants.get(v.name);
+        if (c === undefined) {
+          if (size === 8) this.fail(`a symbol address is 32 bits; use dd, not dq`, text);
+          fixups.push({ at: bytes.length, size: size as 1 | 2 | 4, target: v, pcrel: false, end: 0 });
+          for (let i = 0; i < size; i++) bytes.push(0);
+          continue;
+        }
+        v = c + v.addend;
+      }
+      let big: bigint;
+      if (typeof v === 'bigint') big = v;
+      else {
+        if (!Number.isInteger(v)) this.fail(`${v} is not an integer`, text);
+        big = BigInt(v);
+      }
+      const bits = BigInt(size * 8);
+      if (big < -(1n << (bits - 1n)) || big >= 1n << bits) this.fail(`value ${v} does not fit in ${size * 8} bits`, text);
+      const u = BigInt.asUintN(size * 8, big);
+      for (let i = 0n; i < BigInt(size); i++) bytes.push(Number((u >> (8n * i)) & 0xffn));
+    }
+    this.emit({ kind: 'bytes', bytes, fixups, text });
+  }
+
+  db(...v: (number | string | SymRef)[]): void { this.data(1, 'db', v); }
+  dw(...v: (number | string | SymRef)[]): void { this.data(2, 'dw', v); }
+  dd(...v: (number | string | SymRef)[]): void { this.data(4, 'dd', v); }
+  dq(...v: (number | bigint)[]): void { this.data(8, 'dq', v); }
+  ascii(s: string): void { this.data(1, 'db', [s]); }
+  asciz(s: string): void { this.data(1, 'db', [s, 0]); }
+
+  /** Pads to a multiple of n: with nop (0x90) in code sections and zeros elsewhere unless `fill` says otherwise. */
+  align(n: number, fill?: number): void {
+    if (!Number.isInteger(n) || n <= 0 || (n & (n - 1)) !== 0) this.fail(`alignment ${n} is not a power of two`, `align ${n}`);
+    const s = this.currentSection;
+    const f = fill ?? (s.flags === 'rx' ? 0x90 : 0);
+    if (!Number.isInteger(f) || f < -128 || f > 255) this.fail(`fill value ${f} does not fit in a byte`, `align ${n}`);
+    if (n > s.align) s.align = n;
+    this.emit({ kind: 'align', n, fill: f & 0xff, text: `align ${n}` });
+  }
+
+  /** nasm's alignb: pads with zeros (reserved space in bss). */
+  alignReserve(n: number): void {
+    this.align(n, 0);
+  }
+
+  times(n: number, fn: (i: number) => void): void {
+    if (!Number.isInteger(n) || n < 0) this.fail(`times count ${n} must be a non-negative integer`, 'times');
+    for (let i = 0; i < n; i++) fn(i);
+  }
+
+  private reserve(unit: number, n: number, directive: string): void {
+    if (!Number.isInteger(n) || n < 0) this.fail(`${directive} count ${n} must be a non-negative integer`, `${directive} ${n}`);
+    this.emit({ kind: 'res', size: unit * n, text: `${directive} ${n}` });
+  }
+  resb(n: number): void { this.reserve(1, n, 'resb'); }
+  resw(n: number): void { this.reserve(2, n, 'resw'); }
+  resd(n: number): void { this.reserve(4, n, 'resd'); }
+  resq(n: number): void { this.reserve(8, n, 'resq'); }
+
+  /** Pads the section with zeros up to `offset` bytes from its start (as gas's .org). */
+  org(offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0) this.fail(`org offset ${offset} must be a non-negative integer`, `org ${offset}`);
+    this.emit({ kind: 'org', offset, text: `org 0x${offset.toString(16)}` });
+  }
+
+  /** nasm-syntax source: instructions, labels, data, times, align, section, global, equ. */
+  text(source: string, origin?: { file: string; line: number }): void {
+    const saved = this.pos;
+    try {
+      parseInto(this, source, origin ?? { file: this.pos?.file ?? this.file, line: this.pos?.line ?? 1 });
+    } finally {
+      this.pos = saved;
+    }
+  }
+
+  /** Lays sections out from `base` (each page-aligned), resolves symbols and sizes branches. */
+  link(opts: { base: number }): LinkedImage {
+    return linkSections(this.sections, this.constants, this.globals, opts.base);
+  }
+}
+
+type InsMethods = { [K in Mnemonic]: (...operands: Operand[]) => void };
+// One method per mnemonic (a.mov(eax, 1), a.jne(sym('loop'))), all going through ins().
+export interface Assembler extends InsMethods {}
+for (const mn of allMnemonics()) {
+  if (mn in Assembler.prototype) continue;
+  Object.defineProperty(Assembler.prototype, mn, {
+    value: function (this: Assembler, ...ops: Operand[]) { this.ins(mn, ...ops); },
+    writable: true,
+    configurable: true,
+  });
+}
+
+export type { Encoded };

@@ -1,0 +1,352 @@
+// Instruction encoder: matches operands against the form table and emits bytes plus fixups for symbols.
+import { AsmError } from './errors.js';
+import { relaxable, tableLines } from './forms.js';
+import { formatOperand, type Mem, type Operand, type Register, type SymRef } from './operands.js';
+
+/** A field the linker fills in once symbol addresses are known. */
+export interface Fixup {
+  /** Offset of the field within the instruction or data item. */
+  at: number;
+  size: 1 | 2 | 4;
+  target: SymRef | number;
+  /** PC-relative: value = target - (item address + `end`). */
+  pcrel: boolean;
+  end: number;
+}
+
+export interface Encoded {
+  bytes: number[];
+  fixups: Fixup[];
+}
+
+/** A jmp/jcc whose short or near form the linker picks. */
+export interface RelaxableBranch {
+  prefix: number[];
+  short: number[];
+  near: number[];
+  target: SymRef | number;
+  /** Forced by `short` or `near` in the source. */
+  force?: 'short' | 'near';
+}
+
+type Pat = string;
+
+interface Form {
+  mn: string;
+  pats: Pat[];
+  roles: string;
+  o16: boolean;
+  opcode: number[];
+  plusR: boolean;
+  modrm: 'r' | number | null;
+  imms: ('ib' | 'iw' | 'id')[];
+  rel: 'rb' | 'rd' | null;
+  moffs: boolean;
+  farptr: boolean;
+  text: string;
+}
+
+function parseForm(line: string): Form {
+  const [mn, pats, roles, ...enc] = line.split(/\s+/);
+  const count = pats === '-' ? 0 : pats.split(',').length;
+  if (roles === undefined || (count === 0 ? roles !== '-' : roles.length !== count)) throw new Error(`form table line needs as many roles as patterns: ${line}`);
+  const f: Form = {
+    mn, pats: pats === '-' ? [] : pats.split(','), roles: roles === '-' && pats === '-' ? '' : roles,
+    o16: false, opcode: [], plusR: false, modrm: null, imms: [], rel: null, moffs: false, farptr: false, text: `${mn} ${pats}`,
+  };
+  for (const tok of enc) {
+    if (tok === 'o16') f.o16 = true;
+    else if (/^[0-9a-f]{2}$/.test(tok)) f.opcode.push(parseInt(tok, 16));
+    else if (/^[0-9a-f]{2}\+r$/.test(tok)) { f.opcode.push(parseInt(tok, 16)); f.plusR = true; }
+    else if (tok === '/r') f.modrm = 'r';
+    else if (/^\/[0-7]$/.test(tok)) f.modrm = Number(tok[1]);
+    else if (tok === 'ib' || tok === 'iw' || tok === 'id') f.imms.push(tok);
+    else if (tok === 'rb' || tok === 'rd') f.rel = tok;
+    else if (tok === 'mo') f.moffs = true;
+    else if (tok === 'fp') f.farptr = true;
+    else throw new Error(`bad encoding token ${tok} in form table line: ${line}`);
+  }
+  return f;
+}
+
+const formsByMnemonic = new Map<string, Form[]>();
+for (const line of tableLines) {
+  const f = parseForm(line);
+  const list = formsByMnemonic.get(f.mn) ?? [];
+  list.push(f);
+  formsByMnemonic.set(f.mn, list);
+}
+
+export function isMnemonic(mn: string): boolean {
+  return formsByMnemonic.has(mn) || relaxable.has(mn);
+}
+export function allMnemonics(): string[] {
+  return [...new Set([...formsByMnemonic.keys(), ...relaxable.keys()])];
+}
+
+const prefixBytes: Record<string, number> = { lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2 };
+export function isPrefix(word: string): boolean {
+  return word in prefixBytes;
+}
+const segPrefix = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
+
+const immRange: Record<number, [number, number]> = { 1: [-0x80, 0xff], 2: [-0x8000, 0xffff], 4: [-0x80000000, 0xffffffff] };
+
+function fitsImm(v: number, size: 1 | 2 | 4): boolean {
+  const [lo, hi] = immRange[size];
+  return Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+function fitsSx8(v: number, opSize: 2 | 4): boolean {
+  if (!fitsImm(v, opSize)) return false;
+  const s = opSize === 4 ? v | 0 : (v << 16) >> 16;
+  return s >= -128 && s <= 127;
+}
+
+const patSize: Record<string, number> = {
+  rm8: 1, m8: 1, moffs8: 1, rm16: 2, m16: 2, moffs16: 2, rm32: 4, m32: 4, moffs32: 4, m64: 8,
+};
+
+/** Does operand `o` fit pattern `p` of form `f`? */
+function matches(p: Pat, o: Operand, f: Form): boolean {
+  if (typeof o === 'number' || (typeof o === 'object' && o.kind === 'sym')) {
+    const isNum = typeof o === 'number';
+    switch (p) {
+      case 'imm8': return isNum ? fitsImm(o, 1) : true;
+      case 'imm16': return isNum ? fitsImm(o, 2) : true;
+      case 'imm32': return isNum ? fitsImm(o, 4) : true;
+      case 'sx8': return isNum && fitsSx8(o, f.o16 ? 2 : 4);
+      case 'one': return o === 1;
+      case 'rel8': case 'rel32': return isNum ? fitsImm(o, 4) : true;
+      default: return false;
+    }
+  }
+  switch (o.kind) {
+    case 'far':
+      return p === 'farptr';
+    case 'reg':
+      switch (p) {
+        case 'r8': case 'rm8': return o.cls === 'gpr' && o.size === 1;
+        case 'r16': case 'rm16': return o.cls === 'gpr' && o.size === 2;
+        case 'r32': case 'rm32': return o.cls === 'gpr' && o.size === 4;
+        case 'sreg': return o.cls === 'seg';
+        case 'creg': return o.cls === 'cr';
+        case 'dreg': return o.cls === 'dr';
+        case 'al': case 'ax': case 'eax': case 'cl': case 'dx':
+        case 'es': case 'cs': case 'ss': case 'ds': case 'fs': case 'gs':
+          return o.name === p;
+        default: return false;
+      }
+    case 'mem': {
+      if (p === 'mfar') return !!o.far || o.size === 6;
+      if (o.far || o.size === 6) return false;
+      if (p === 'm') return true;
+      if (p.startsWith('moffs') && (o.base || o.index)) return false;
+      const size = patSize[p];
+      if (size === undefined || !p.includes('m')) return false;
+      return o.size === undefined || o.size === size;
+    }
+  }
+}
+
+function opText(mn: string, ops: readonly Operand[]): string {
+  return ops.length ? `${mn} ${ops.map(formatOperand).join(', ')}` : mn;
+}
+
+/** Explains why no form matched, in the terms a user can act on. */
+function diagnose(mn: string, ops: readonly Operand[], forms: Form[]): string {
+  // Same shape but an immediate out of range?
+  for (const o of ops) {
+    if (typeof o !== 'number') continue;
+    if (!Number.isInteger(o)) return `immediate ${o} is not an integer`;
+  }
+  const relaxed = forms.filter((f) => f.pats.length === ops.length && f.pats.every((p, i) => {
+    const o = ops[i];
+    if (typeof o === 'number' && /^(imm|sx8|one)/.test(p)) return true;
+    return matches(p, o, f);
+  }));
+  if (relaxed.length) {
+    const i = relaxed[0].pats.findIndex((p) => /^imm/.test(p));
+    const bits = relaxed.map((f) => f.pats.find((p) => /^imm/.test(p))).filter(Boolean).map((p) => Number(p!.slice(3)));
+    const o = ops[i >= 0 ? i : ops.findIndex((x) => typeof x === 'number')];
+    return `immediate ${o} does not fit in ${Math.max(...bits, 8)} bits`;
+  }
+  if (!forms.some((f) => f.pats.length === ops.length)) {
+    const counts = [...new Set(forms.map((f) => f.pats.length))].sort();
+    return `'${mn}' takes ${counts.join(' or ')} operand${counts.length === 1 && counts[0] === 1 ? '' : 's'}, not ${ops.length}`;
+  }
+  const m = ops.find((o): o is Mem => typeof o === 'object' && o.kind === 'mem');
+  if (m && (m.base?.size === 2 || m.index?.size === 2)) return '16-bit addressing is not supported; use 32-bit registers in memory operands';
+  const valid = forms.filter((f) => f.pats.length === ops.length).map((f) => f.pats.join(',')).filter((v, i, a) => a.indexOf(v) === i);
+  return `invalid combination of operands (valid forms: ${valid.join(' | ')})`;
+}
+
+export interface InsRequest {
+  mnemonic: string;
+  prefixes: string[];
+  force?: 'short' | 'near';
+  operands: readonly Operand[];
+}
+
+/** Splits 'rep movsd' / 'lock cmpxchg' / 'jmp short' into prefixes, mnemonic and branch size. */
+export function splitMnemonic(text: string): Omit<InsRequest, 'operands'> {
+  const words = text.trim().toLowerCase().split(/\s+/);
+  const prefixes: string[] = [];
+  while (words.length > 1 && isPrefix(words[0])) prefixes.push(words.shift()!);
+  const mnemonic = words.shift() ?? '';
+  let force: 'short' | 'near' | undefined;
+  for (const w of words) {
+    if (w === 'short' || w === 'near') force = w;
+    else throw new AsmError(`unexpected word '${w}' after mnemonic '${mnemonic}'`);
+  }
+  return { mnemonic, prefixes, force };
+}
+
+/** Encodes one instruction; a jmp/jcc to a label comes back as a branch for the linker to size. */
+export function encode(req: InsRequest): Encoded | RelaxableBranch {
+  const { mnemonic: mn, operands: ops } = req;
+  const prefix = req.prefixes.map((p) => prefixBytes[p]);
+  const rel = relaxable.get(mn);
+  if (rel && ops.length === 1 && (typeof ops[0] === 'number' || ops[0].kind === 'sym')) {
+    const target = ops[0];
+    if (typeof target === 'number' && !fitsImm(target, 4)) throw new AsmError(`branch target ${target} is not a 32-bit address`);
+    return { prefix, short: rel.short, near: rel.near, target, force: req.force };
+  }
+  const forms = formsByMnemonic.get(mn);
+  if (!forms) {
+    if (rel) throw new AsmError(`invalid operand for '${mn}': expected a label, a register or memory`);
+    throw new AsmError(`unknown instruction '${mn}'`);
+  }
+  for (const o of ops) validateOperand(o);
+  const candidates = forms.filter((f) => f.pats.length === ops.length && f.pats.every((p, i) => matches(p, ops[i], f)));
+  if (!candidates.length) throw new AsmError(diagnose(mn, ops, forms));
+  // An unsized memory operand must get its size from another operand, as in nasm.
+  const mi = ops.findIndex((o) => typeof o === 'object' && o.kind === 'mem' && o.size === undefined && !o.far);
+  if (mi >= 0) {
+    const sizes = new Set(candidates.map((f) => patSize[f.pats[mi]] ?? 0).filter((s) => s !== 0));
+    if (sizes.size > 1) throw new AsmError(`operation size not specified; write byte, word or dword before [`);
+  }
+  let best: Encoded | undefined;
+  for (const f of candidates) {
+    const e = encodeForm(f, ops, prefix);
+    if (!best || e.bytes.length < best.bytes.length) best = e;
+  }
+  return best!;
+}
+
+function validateOperand(o: Operand): void {
+  if (typeof o === 'number') {
+    if (!Number.isFinite(o)) throw new AsmError(`immediate ${o} is not a number`);
+    return;
+  }
+  if (o.kind === 'mem') {
+    if (![1, 2, 4, 8].includes(o.scale)) throw new AsmError(`scale ${o.scale} must be 1, 2, 4 or 8`);
+    if (o.seg && o.seg.cls !== 'seg') throw new AsmError(`'${o.seg.name}' is not a segment register`);
+    for (const r of [o.base, o.index]) {
+      if (r && (r.cls !== 'gpr' || r.size !== 4)) {
+        if (r.cls === 'gpr' && r.size === 2) throw new AsmError('16-bit addressing is not supported; use 32-bit registers in memory operands');
+        throw new AsmError(`'${r.name}' cannot be used in a memory address`);
+      }
+    }
+    if (typeof o.disp === 'number' && !fitsImm(o.disp, 4)) throw new AsmError(`displacement ${o.disp} does not fit in 32 bits`);
+  }
+}
+
+function pushLE(out: number[], v: number, size: number): void {
+  for (let i = 0; i < size; i++) out.push((v >>> (8 * i)) & 0xff);
+}
+
+function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Encoded {
+  const bytes: number[] = [...userPrefix];
+  const fixups: Fixup[] = [];
+  let rm: Operand | undefined, reg: Register | undefined;
+  const imms: Operand[] = [];
+  let relTarget: Operand | undefined, moffs: Mem | undefined, farp: Operand | undefined;
+  f.roles.split('').forEach((role, i) => {
+    const o = ops[i];
+    switch (role) {
+      case 'm': rm = o; break;
+      case 'r': reg = o as Register; break;
+      case 'b': rm = o; reg = o as Register; break;
+      case 'i': case 'j': imms.push(o); break;
+      case 'd': relTarget = o; break;
+      case 'o': moffs = o as Mem; break;
+      case 'f': farp = o; break;
+    }
+  });
+  const memOp = (typeof rm === 'object' && rm.kind === 'mem' ? rm : undefined) ?? moffs;
+  if (memOp?.seg) bytes.push(segPrefix[memOp.seg.num]);
+  if (f.o16) bytes.push(0x66);
+  const op = [...f.opcode];
+  if (f.plusR) op[op.length - 1] += reg!.num;
+  bytes.push(...op);
+  if (f.modrm !== null) {
+    const regField = f.modrm === 'r' ? reg!.num : f.modrm;
+    if (typeof rm === 'object' && rm.kind === 'reg') bytes.push(0xc0 | (regField << 3) | rm.num);
+    else encodeMem(rm as Mem, regField, bytes, fixups);
+  }
+  if (f.moffs) putField(bytes, fixups, moffs!.disp, 4, false);
+  f.imms.forEach((kind, i) => putField(bytes, fixups, imms[i] as number | SymRef, kind === 'ib' ? 1 : kind === 'iw' ? 2 : 4, false));
+  if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
+  if (f.farptr) {
+    const fp = farp as { seg: number; offset: number | SymRef };
+    putField(bytes, fixups, fp.offset, 4, false);
+    if (!fitsImm(fp.seg, 2)) throw new AsmError(`segment selector ${fp.seg} does not fit in 16 bits`);
+    pushLE(bytes, fp.seg, 2);
+  }
+  for (const x of fixups) if (x.pcrel) x.end = bytes.length;
+  return { bytes, fixups };
+}
+
+/** Emits a field: a number directly, a symbol as a fixup (pc-relative ones for branches, always to an address). */
+function putField(bytes: number[], fixups: Fixup[], v: number | SymRef, size: 1 | 2 | 4, pcrel: boolean): void {
+  if (typeof v === 'number' && !pcrel) pushLE(bytes, v, size);
+  else {
+    fixups.push({ at: bytes.length, size, target: v, pcrel, end: 0 });
+    pushLE(bytes, 0, size);
+  }
+}
+
+/** ModRM (+SIB, +displacement) for a 32-bit memory operand, with nasm's choices (shortest displacement, [x*2] as [x+x]). */
+function encodeMem(m: Mem, regField: number, out: number[], fixups: Fixup[]): void {
+  let base = m.base, index = m.index, scale: number = m.scale;
+  if (index && !base && (scale === 1 || scale === 2)) {
+    base = index;
+    if (scale === 1) index = undefined;
+    scale = 1;
+  }
+  if (index && index.num === 4) {
+    if (scale !== 1 || (base && base.num === 4)) throw new AsmError('esp cannot be an index register');
+    [base, index] = [index, base];
+  }
+  const disp = m.disp;
+  const symbolic = typeof disp !== 'number';
+  const d = symbolic ? 0 : disp | 0;
+  if (!base && !index) {
+    out.push((regField << 3) | 5);
+    putField(out, fixups, disp, 4, false);
+    return;
+  }
+  const ss = { 1: 0, 2: 1, 4: 2, 8: 3 }[scale]!;
+  let mod: number;
+  if (!base) mod = 0;
+  else if (symbolic) mod = 2;
+  else if (d === 0 && base.num !== 5) mod = 0;
+  else if (d >= -128 && d <= 127) mod = 1;
+  else mod = 2;
+  if (index || !base || base.num === 4) {
+    out.push((mod << 6) | (regField << 3) | 4);
+    out.push((ss << 6) | ((index ? index.num : 4) << 3) | (base ? base.num : 5));
+  } else {
+    out.push((mod << 6) | (regField << 3) | base.num);
+  }
+  if (!base || mod === 2) putField(out, fixups, disp, 4, false);
+  else if (mod === 1) out.push(d & 0xff);
+}
+
+export { opText };
+
+/** Every (mnemonic, operand patterns) pair of the table, for tests that walk all forms. */
+export function formPatterns(): { mn: string; pats: string[] }[] {
+  return [...formsByMnemonic.values()].flat().map((f) => ({ mn: f.mn, pats: [...f.pats] }));
+}

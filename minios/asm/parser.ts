@@ -1,0 +1,416 @@
+// nasm (Intel) syntax for Assembler.text(): labels, instructions, db/dw/dd/dq, resb.., times, align, section, global, equ.
+import type { Assembler } from './assembler.js';
+import { isMnemonic, isPrefix } from './encode.js';
+import { AsmError } from './errors.js';
+import { registers, type Mem, type MemSize, type Operand, type Register, type SymRef } from './operands.js';
+
+type Tok =
+  | { t: 'id'; v: string; col: number }
+  | { t: 'num'; v: number; col: number }
+  | { t: 'str'; v: string; col: number }
+  | { t: 'op'; v: string; col: number };
+
+const dataDirectives: Record<string, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dq: 8 };
+const resDirectives: Record<string, 1 | 2 | 4 | 8> = { resb: 1, resw: 2, resd: 4, resq: 8 };
+const sizeWords: Record<string, MemSize> = { byte: 1, word: 2, dword: 4, qword: 8, tword: 10, fword: 6 };
+
+function parseNumber(s: string): number | undefined {
+  const t = s.replace(/_/g, '').toLowerCase();
+  let m: RegExpMatchArray | null;
+  if ((m = t.match(/^(?:0x|0h|\$)([0-9a-f]+)$/))) return parseInt(m[1], 16);
+  if ((m = t.match(/^([0-9][0-9a-f]*)h$/))) return parseInt(m[1], 16);
+  if ((m = t.match(/^(?:0b|0y)([01]+)$/)) || (m = t.match(/^([01]+)[by]$/))) return parseInt(m[1], 2);
+  if ((m = t.match(/^(?:0o|0q)([0-7]+)$/)) || (m = t.match(/^([0-7]+)[oq]$/))) return parseInt(m[1], 8);
+  if ((m = t.match(/^(?:0d)?([0-9]+)d?$/))) return parseInt(m[1], 10);
+  return undefined;
+}
+
+function tokenize(line: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i];
+    if (c === ';') break;
+    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    const col = i + 1;
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1, s = '';
+      while (j < line.length && line[j] !== c) {
+        if (c === '`' && line[j] === '\\' && j + 1 < line.length) {
+          const e = line[++j];
+          s += ({ n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', '`': '`', "'": "'", '"': '"' } as Record<string, string>)[e] ?? e;
+        } else s += line[j];
+        j++;
+      }
+      if (j >= line.length) throw new AsmError(`unterminated string starting at column ${col}`);
+      out.push({ t: 'str', v: s, col });
+      i = j + 1;
+      continue;
+    }
+    const m = line.slice(i).match(/^(?:\$\$|\$[0-9][0-9a-fA-F_]*|[0-9][0-9a-zA-Z_]*|[A-Za-z_.?@$][\w.?@$#~]*)/);
+    if (m) {
+      const w = m[0];
+      if (/^[0-9]/.test(w) || /^\$[0-9]/.test(w)) {
+        const n = parseNumber(w);
+        if (n === undefined) throw new AsmError(`'${w}' is not a number`);
+        out.push({ t: 'num', v: n, col });
+      } else out.push({ t: 'id', v: w, col });
+      i += w.length;
+      continue;
+    }
+    const two = line.slice(i, i + 2);
+    if (two === '<<' || two === '>>' || two === '//' || two === '%%') { out.push({ t: 'op', v: two, col }); i += 2; continue; }
+    if ('[](),:+-*/%&|^~!'.includes(c)) { out.push({ t: 'op', v: c, col }); i++; continue; }
+    throw new AsmError(`unexpected character '${c}' at column ${col}`);
+  }
+  return out;
+}
+
+/** A linear value: constant + sum of coef * term, where a term is a symbol, `$`, `$$` or a register. */
+interface Lin {
+  k: number;
+  terms: Map<string, number>;
+}
+
+const regKey = (r: Register) => `%${r.name}`;
+
+class LineParser {
+  i = 0;
+  constructor(readonly toks: Tok[], readonly asm: Assembler) {}
+  peek(): Tok | undefined { return this.toks[this.i]; }
+  isOp(v: string): boolean { const t = this.peek(); return !!t && t.t === 'op' && t.v === v; }
+  eat(v: string): boolean { if (this.isOp(v)) { this.i++; return true; } return false; }
+  expect(v: string): void {
+    if (!this.eat(v)) throw new AsmError(`expected '${v}'${this.peek() ? ` at column ${this.peek()!.col}` : ' at end of line'}`);
+  }
+  atEnd(): boolean { return this.i >= this.toks.length; }
+
+  // expression grammar, lowest precedence first: | ^ & << >> + - * / % unary
+  expr(): Lin { return this.binary(0); }
+  private static levels = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%', '//', '%%']];
+  private binary(level: number): Lin {
+    if (level === LineParser.levels.length) return this.unary();
+    let left = this.binary(level + 1);
+    for (;;) {
+      const t = this.peek();
+      if (!t || t.t !== 'op' || !LineParser.levels[level].includes(t.v)) return left;
+      this.i++;
+      left = combine(t.v, left, this.binary(level + 1));
+    }
+  }
+  private unary(): Lin {
+    if (this.eat('-')) return scale(this.unary(), -1);
+    if (this.eat('+')) return this.unary();
+    if (this.eat('~')) return { k: ~constOf(this.unary(), '~'), terms: new Map() };
+    if (this.eat('!')) return { k: constOf(this.unary(), '!') ? 0 : 1, terms: new Map() };
+    if (this.eat('(')) { const v = this.expr(); this.expect(')'); return v; }
+    const t = this.peek();
+    if (!t) throw new AsmError('expression expected at end of line');
+    this.i++;
+    if (t.t === 'num') return { k: t.v, terms: new Map() };
+    if (t.t === 'str') {
+      let v = 0;
+      const b = new TextEncoder().encode(t.v);
+      if (b.length > 4) throw new AsmError(`character constant '${t.v}' is longer than 4 bytes`);
+      b.forEach((x, i) => { v += x * 2 ** (8 * i); });
+      return { k: v, terms: new Map() };
+    }
+    if (t.t === 'id') {
+      const r = registers.get(t.v.toLowerCase());
+      if (r) return { k: 0, terms: new Map([[regKey(r), 1]]) };
+      if (t.v === '$' || t.v === '$$') return { k: 0, terms: new Map([[t.v, 1]]) };
+      const name = this.asm.qualify(t.v);
+      const c = this.asm.constants.get(name);
+      if (c !== undefined) return { k: c, terms: new Map() };
+      return { k: 0, terms: new Map([[name, 1]]) };
+    }
+    throw new AsmError(`unexpected '${t.v}' at column ${t.col}`);
+  }
+}
+
+function constOf(v: Lin, op: string): number {
+  for (const c of v.terms.values()) if (c !== 0) throw new AsmError(`operator '${op}' needs constant operands, not addresses`);
+  return v.k;
+}
+function scale(v: Lin, f: number): Lin {
+  return { k: v.k * f, terms: new Map([...v.terms].map(([n, c]) => [n, c * f])) };
+}
+function combine(op: string, a: Lin, b: Lin): Lin {
+  if (op === '+' || op === '-') {
+    const s = op === '+' ? 1 : -1;
+    const terms = new Map(a.terms);
+    for (const [n, c] of b.terms) terms.set(n, (terms.get(n) ?? 0) + s * c);
+    for (const [n, c] of terms) if (c === 0) terms.delete(n);
+    return { k: a.k + s * b.k, terms };
+  }
+  if (op === '*') {
+    if (a.terms.size === 0) return scale(b, a.k);
+    if (b.terms.size === 0) return scale(a, b.k);
+    throw new AsmError('cannot multiply two addresses');
+  }
+  const x = BigInt.asIntN(64, BigInt(Math.trunc(constOf(a, op)))), y = BigInt.asIntN(64, BigInt(Math.trunc(constOf(b, op))));
+  if ((op === '/' || op === '%' || op === '//' || op === '%%') && y === 0n) throw new AsmError('division by zero');
+  const u = (n: bigint) => BigInt.asUintN(64, n);
+  const r: Record<string, () => bigint> = {
+    '/': () => u(x) / u(y), '%': () => u(x) % u(y), '//': () => x / y, '%%': () => x % y,
+    '<<': () => x << (y & 63n), '>>': () => u(x) >> (y & 63n), '&': () => x & y, '|': () => x | y, '^': () => x ^ y,
+  };
+  return { k: Number(BigInt.asIntN(64, r[op]())), terms: new Map() };
+}
+
+/** Turns a linear value into a number or a symbol reference, folding differences of labels whose offsets are known. */
+function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
+  let k = v.k;
+  const terms = new Map(v.terms);
+  for (const n of terms.keys()) if (n.startsWith('%')) throw new AsmError(`register ${n.slice(1)} cannot be used in ${what}`);
+  // Fold terms with known section offsets when their coefficients cancel within a section.
+  const bySection = new Map<string, [string, number, number][]>();
+  for (const [n, c] of terms) {
+    const at = asm.knownOffset(n);
+    if (!at) continue;
+    (bySection.get(at.section) ?? bySection.set(at.section, []).get(at.section)!).push([n, c, at.offset]);
+  }
+  for (const group of bySection.values()) {
+    if (group.reduce((a, [, c]) => a + c, 0) !== 0) continue;
+    for (const [n, c, off] of group) { k += c * off; terms.delete(n); }
+  }
+  if (terms.size === 0) return k;
+  if (terms.size === 1) {
+    const [[n, c]] = [...terms];
+    if (c === 1) {
+      if (n === '$') return { ...asm.here(), addend: k };
+      if (n === '$$') return { ...asm.sectionStart(), addend: k };
+      return { kind: 'sym', name: n, addend: k };
+    }
+  }
+  throw new AsmError(`${what} must be a constant or a label plus a constant`);
+}
+
+function constant(asm: Assembler, v: Lin, what: string): number {
+  const r = resolveValue(asm, v, what);
+  if (typeof r !== 'number') throw new AsmError(`${what} must be a constant known at this point (got '${r.name}')`);
+  return r;
+}
+
+function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' | 'near' } & { op: Operand } {
+  let size: MemSize | undefined;
+  let farFlag = false;
+  let jump: 'short' | 'near' | undefined;
+  for (;;) {
+    const t = p.peek();
+    if (t?.t !== 'id') break;
+    const w = t.v.toLowerCase();
+    if (w in sizeWords) { size = sizeWords[w]; p.i++; }
+    else if (w === 'far') { farFlag = true; p.i++; }
+    else if (w === 'short' || w === 'near') { jump = w; p.i++; }
+    else if (w === 'strict') p.i++;
+    else break;
+  }
+  let op: Operand;
+  if (p.eat('[')) {
+    let seg: Register | undefined;
+    const t0 = p.toks[p.i], t1 = p.toks[p.i + 1];
+    if (t0?.t === 'id' && t1?.t === 'op' && t1.v === ':' && registers.get(t0.v.toLowerCase())?.cls === 'seg') {
+      seg = registers.get(t0.v.toLowerCase());
+      p.i += 2;
+    }
+    const e = p.expr();
+    p.expect(']');
+    op = memFrom(asm, e, seg, size, farFlag);
+  } else {
+    const e = p.expr();
+    if (p.eat(':')) {
+      const off = p.expr();
+      op = { kind: 'far', seg: constant(asm, e, 'a far pointer segment'), offset: resolveValue(asm, off, 'a far pointer offset') };
+    } else {
+      const regs = [...e.terms].filter(([n]) => n.startsWith('%'));
+      if (regs.length === 1 && e.terms.size === 1 && regs[0][1] === 1 && e.k === 0) {
+        const r = registers.get(regs[0][0].slice(1))!;
+        if (size && size !== r.size) throw new AsmError(`register ${r.name} is not ${Object.keys(sizeWords).find((k) => sizeWords[k] === size)}-sized`);
+        op = r;
+      } else op = resolveValue(asm, e, 'an immediate');
+    }
+  }
+  return jump ? { jump, op } : op;
+}
+
+function memFrom(asm: Assembler, e: Lin, seg: Register | undefined, size: MemSize | undefined, farFlag: boolean): Mem {
+  const regs: [Register, number][] = [];
+  const rest: Lin = { k: e.k, terms: new Map() };
+  for (const [n, c] of e.terms) {
+    if (n.startsWith('%')) regs.push([registers.get(n.slice(1))!, c]);
+    else rest.terms.set(n, c);
+  }
+  let base: Register | undefined, index: Register | undefined, sc = 1;
+  for (const [r, c] of regs) {
+    if (r.cls !== 'gpr') throw new AsmError(`register ${r.name} cannot be used in a memory address`);
+    if (c === 1 && !base) base = r;
+    else if (!index && [1, 2, 4, 8].includes(c)) { index = r; sc = c; }
+    else if (!index && !base && [3, 5, 9].includes(c)) { base = r; index = r; sc = c - 1; }
+    else throw new AsmError('invalid effective address: at most a base and a scaled index (1, 2, 4 or 8)');
+  }
+  if (base && !index && sc === 1 && regs.length === 1 && regs[0][1] !== 1) { index = base; base = undefined; }
+  return {
+    kind: 'mem', base, index, scale: sc as 1 | 2 | 4 | 8, disp: resolveValue(asm, rest, 'a displacement'), seg,
+    ...(size ? { size } : {}), ...(farFlag ? { far: true } : {}),
+  };
+}
+
+function splitOperands(toks: Tok[]): Tok[][] {
+  const out: Tok[][] = [[]];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === 'op' && (t.v === '[' || t.v === '(')) depth++;
+    if (t.t === 'op' && (t.v === ']' || t.v === ')')) depth--;
+    if (t.t === 'op' && t.v === ',' && depth === 0) out.push([]);
+    else out[out.length - 1].push(t);
+  }
+  return out.length === 1 && out[0].length === 0 ? [] : out;
+}
+
+function isDirective(w: string): boolean {
+  return w in dataDirectives || w in resDirectives || w === 'equ' || w === 'times';
+}
+
+/** Assembles one statement (after any label). */
+function statement(asm: Assembler, toks: Tok[], lineText: string): void {
+  if (!toks.length) return;
+  const head = toks[0];
+  if (head.t !== 'id') throw new AsmError(`expected an instruction or directive at column ${head.col}`);
+  const w = head.v.toLowerCase();
+  const rest = toks.slice(1);
+  const p = new LineParser(rest, asm);
+  if (w === 'times') {
+    // The count is an expression followed by the statement to repeat: find the longest prefix that parses.
+    let n: number | undefined, body: Tok[] = [];
+    p.i = 0;
+    const e = p.expr();
+    n = constant(asm, e, 'the times count');
+    body = rest.slice(p.i);
+    if (!Number.isInteger(n) || n < 0) throw new AsmError(`times count ${n} must be a non-negative integer`);
+    for (let i = 0; i < n; i++) statement(asm, body, lineText);
+    return;
+  }
+  if (w in dataDirectives) {
+    const size = dataDirectives[w];
+    const vals: (number | string | SymRef)[] = [];
+    for (const part of splitOperands(rest)) {
+      if (part.length === 1 && part[0].t === 'str' && (size === 1 || part[0].v.length > 4 / size || true)) {
+        if (size !== 1 || part[0].v.length !== 1) { vals.push(part[0].v); continue; }
+      }
+      const q = new LineParser(part, asm);
+      const v = resolveValue(asm, q.expr(), `a ${w} value`);
+      if (!q.atEnd()) throw new AsmError(`unexpected '${q.peek()!.v}' at column ${q.peek()!.col}`);
+      vals.push(v);
+    }
+    if (!vals.length) throw new AsmError(`${w} needs at least one value`);
+    (asm as unknown as Record<string, (...v: unknown[]) => void>)[w](...vals);
+    return;
+  }
+  if (w in resDirectives) {
+    const n = constant(asm, p.expr(), `the ${w} count`);
+    (asm as unknown as Record<string, (n: number) => void>)[w](n);
+    return;
+  }
+  if (w === 'align' || w === 'alignb') {
+    const parts = splitOperands(rest);
+    const n = constant(asm, new LineParser(parts[0] ?? [], asm).expr(), 'the alignment');
+    if (w === 'alignb') { asm.alignReserve(n); return; }
+    let fill = 0x90;
+    if (parts[1]) {
+      const f = parts[1];
+      const q = new LineParser(f[0]?.t === 'id' && f[0].v.toLowerCase() === 'db' ? f.slice(1) : f, asm);
+      fill = constant(asm, q.expr(), 'the fill byte');
+    }
+    asm.align(n, fill);
+    return;
+  }
+  if (w === 'section' || w === 'segment') {
+    const name = rest[0];
+    if (!name || name.t !== 'id') throw new AsmError(`${w} needs a name`);
+    let align: number | undefined;
+    for (let i = 1; i < rest.length; i++) {
+      const t = rest[i];
+      if (t.t === 'id' && t.v.toLowerCase() === 'align' && rest[i + 1]?.v === '=' ) { /* not tokenised */ }
+      if (t.t === 'id' && /^align$/i.test(t.v)) {
+        const n = rest[i + 2];
+        if (n?.t === 'num') align = n.v;
+      }
+    }
+    asm.section(name.v, align ? { align } : {});
+    return;
+  }
+  if (w === 'global' || w === 'extern' || w === 'common') {
+    if (w !== 'global') throw new AsmError(`'${w}' is not supported: the assembler links one program, so every symbol must be defined in it`);
+    for (const part of splitOperands(rest)) if (part[0]?.t === 'id') asm.global(part[0].v);
+    return;
+  }
+  if (w === 'bits' || w === 'use32') {
+    if (w === 'bits' && !(rest[0]?.t === 'num' && rest[0].v === 32)) throw new AsmError('only BITS 32 is supported');
+    return;
+  }
+  if (w === 'org') throw new AsmError("'org' is not supported in text: give the address to link({ base })");
+  if (w === 'cpu' || w === 'default') return;
+  // Instruction: prefixes, mnemonic, operands.
+  const words: string[] = [w];
+  let k = 0;
+  for (let t = rest[k]; isPrefix(words[words.length - 1]) && t?.t === 'id' && (isMnemonic(t.v.toLowerCase()) || isPrefix(t.v.toLowerCase())); t = rest[++k]) {
+    words.push(t.v.toLowerCase());
+  }
+  const mn = words[words.length - 1];
+  if (!isMnemonic(mn) && !isPrefix(mn)) throw new AsmError(`unknown instruction '${head.v}'`);
+  const ops: Operand[] = [];
+  let force: 'short' | 'near' | undefined;
+  for (const part of splitOperands(rest.slice(k))) {
+    if (!part.length) throw new AsmError('empty operand');
+    const q = new LineParser(part, asm);
+    const o = parseOperand(q, asm);
+    if (!q.atEnd()) throw new AsmError(`unexpected '${q.peek()!.v}' at column ${q.peek()!.col}`);
+    if (typeof o === 'object' && 'jump' in o) { force = o.jump; ops.push(o.op); } else ops.push(o as Operand);
+  }
+  const prefixOnly = isPrefix(mn) && ops.length === 0 && words.length === 1;
+  if (prefixOnly) { asm.ins(mn); return; }
+  asm.ins(words.join(' ') + (force ? ' ' + force : ''), ...ops);
+  void lineText;
+}
+
+/** Parses nasm-syntax source into `asm`, line by line, with positions from `origin`. */
+export function parseInto(asm: Assembler, source: string, origin: { file: string; line: number }): void {
+  const lines = source.split('\n');
+  lines.forEach((raw, n) => {
+    const pos = { file: origin.file, line: origin.line + n };
+    asm.loc(pos.file, pos.line);
+    const lineText = raw.replace(/;.*$/, '').trim();
+    try {
+      let toks = tokenize(raw);
+      if (toks[0]?.t === 'op' && toks[0].v === '[') {
+        // [section .x], [bits 32], [global x]
+        const close = toks.findIndex((t) => t.t === 'op' && t.v === ']');
+        toks = toks.slice(1, close < 0 ? undefined : close);
+      }
+      if (toks[0]?.t === 'id' && toks[1]?.t === 'op' && toks[1].v === ':' && !registers.has(toks[0].v.toLowerCase())) {
+        asm.label(toks[0].v);
+        toks = toks.slice(2);
+      } else if (toks[0]?.t === 'id' && toks[1]?.t === 'id' && toks[1].v.toLowerCase() === 'equ') {
+        const q = new LineParser(toks.slice(2), asm);
+        asm.equ(toks[0].v, constant(asm, q.expr(), 'an equ value'));
+        return;
+      } else if (toks[0]?.t === 'id' && !isMnemonic(toks[0].v.toLowerCase()) && !isPrefix(toks[0].v.toLowerCase()) &&
+        toks[1]?.t === 'id' && isDirective(toks[1].v.toLowerCase())) {
+        asm.label(toks[0].v);
+        toks = toks.slice(1);
+      } else if (toks.length === 1 && toks[0].t === 'id' && !isMnemonic(toks[0].v.toLowerCase()) && !isDirectiveWord(toks[0].v)) {
+        asm.label(toks[0].v);
+        toks = [];
+      }
+      statement(asm, toks, lineText);
+    } catch (err) {
+      if (err instanceof AsmError && !err.pos) throw new AsmError(err.problem, pos, err.source ?? lineText);
+      throw err;
+    }
+  });
+}
+
+function isDirectiveWord(w: string): boolean {
+  return ['section', 'segment', 'global', 'bits', 'use32', 'align', 'alignb', 'extern', 'cpu', 'default', 'org'].includes(w.toLowerCase());
+}
