@@ -66,7 +66,7 @@ export class Cpu extends LazyFlags {
   wMask = T_WS;
 
   /** Decoded instructions per physical page, indexed by offset. */
-  codeCache: (Insn[] | undefined)[] = [];
+  codeCache: ((Insn | undefined)[] | undefined)[] = [];
 
   claimedInts = new Uint8Array(256);
   claimedExc = new Uint8Array(32);

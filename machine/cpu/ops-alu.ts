@@ -3,7 +3,13 @@
 import type { Cpu } from './cpu.js';
 import type { Insn } from './insn.js';
 import { CpuFault } from './fault.js';
-import { F_ADC, F_ADD, F_DEC, F_INC, F_LOGIC, F_SBB, F_SUB, PARITY } from './flags.js';
+import { PARITY as PARITY_TABLE } from './flags.js';
+
+// Local copies of the lazy-flag op codes in flags.ts: bindings imported from
+// another module become getter calls under the tsx/vitest transforms, which
+// costs a call per instruction on the hot path.
+const F_ADD = 1, F_ADC = 2, F_SUB = 3, F_SBB = 4, F_LOGIC = 5, F_INC = 6, F_DEC = 7;
+const PARITY = PARITY_TABLE;
 
 export const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 export const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
@@ -121,23 +127,24 @@ export function incDecE(c: Cpu, i: Insn): void {
   }
 }
 
-/** Applies fn to E in place (read, compute, write). */
-function rmw(c: Cpu, i: Insn, fn: (a: number) => number): number {
+/** not (neg false) or neg of E in place; returns the old value. */
+function notNeg(c: Cpu, i: Insn, neg: boolean): number {
+  const size = i.size;
   if (i.mod === 3) {
-    const a = c.getReg(i.size, i.rm);
-    c.setReg(i.size, i.rm, fn(a));
+    const a = c.getReg(size, i.rm);
+    c.setReg(size, i.rm, trunc(neg ? -a : ~a, size));
     return a;
   }
   const addr = c.ea(i);
-  const a = c.rd(i.size, i.seg, addr);
-  c.wr(i.size, i.seg, addr, fn(a));
+  const a = c.rd(size, i.seg, addr);
+  c.wr(size, i.seg, addr, trunc(neg ? -a : ~a, size));
   return a;
 }
 
-export function notE(c: Cpu, i: Insn): void { rmw(c, i, (a) => trunc(~a, i.size)); }
+export function notE(c: Cpu, i: Insn): void { notNeg(c, i, false); }
 export function negE(c: Cpu, i: Insn): void {
   const size = i.size;
-  const a = rmw(c, i, (v) => trunc(-v, size));
+  const a = notNeg(c, i, true);
   c.setLazy(F_SUB, 0, a, trunc(-a, size), SIGN[size]);
 }
 
@@ -155,11 +162,27 @@ export function grp2(c: Cpu, i: Insn): void {
     if (i.mod !== 3) c.rd(i.size, i.seg, c.ea(i));
     return;
   }
-  const size = i.size, w = WIDTH[size], sign = SIGN[size];
-  const kind = i.reg;
-  let cfNew = 0, of = 0, arith = false;
-  let cfIn = kind === 2 || kind === 3 ? c.cf() : 0;
-  const compute = (a: number): number => {
+  const size = i.size, kind = i.reg;
+  const cfIn = kind === 2 || kind === 3 ? c.cf() : 0;
+  let r: number;
+  if (i.mod === 3) {
+    r = shiftCompute(kind, c.getReg(size, i.rm), count, size, cfIn);
+    c.setReg(size, i.rm, r);
+  } else {
+    const addr = c.ea(i);
+    r = shiftCompute(kind, c.rd(size, i.seg, addr), count, size, cfIn);
+    c.wr(size, i.seg, addr, r);
+  }
+  if (kind >= 4) c.setFlagBits(0x8d5, shCf | (shOf ? 0x800 : 0) | szp(r, size));
+  else c.setFlagBits(0x801, shCf | (shOf ? 0x800 : 0));
+}
+
+// Flag outputs of shiftCompute (module state instead of a closure per call).
+let shCf = 0, shOf = 0;
+
+function shiftCompute(kind: number, a: number, count: number, size: number, cfIn: number): number {
+    const w = WIDTH[size], sign = SIGN[size];
+    let cfNew = 0, of = 0;
     let r: number;
     switch (kind) {
       case 0: { // rol
@@ -201,19 +224,16 @@ export function grp2(c: Cpu, i: Insn): void {
         break;
       }
       case 4: case 6: // shl/sal
-        arith = true;
         r = count < 32 ? trunc(a << count, size) : 0;
         cfNew = size === 4 ? (a >>> (32 - count)) & 1 : (count <= w ? (a >>> (w - count)) & 1 : 0);
         of = ((r & sign) !== 0 ? 1 : 0) ^ cfNew;
         break;
       case 5: // shr
-        arith = true;
         r = trunc(a >>> count, size);
         cfNew = (a >>> (count - 1)) & 1;
         of = (a & sign) !== 0 ? 1 : 0;
         break;
       default: { // sar
-        arith = true;
         const sa = sext(a, size);
         r = trunc(sa >> count, size);
         cfNew = (sa >> (count - 1)) & 1;
@@ -221,19 +241,8 @@ export function grp2(c: Cpu, i: Insn): void {
         break;
       }
     }
+    shCf = cfNew; shOf = of;
     return r;
-  };
-  let r: number;
-  if (i.mod === 3) {
-    r = compute(c.getReg(size, i.rm));
-    c.setReg(size, i.rm, r);
-  } else {
-    const addr = c.ea(i);
-    r = compute(c.rd(size, i.seg, addr));
-    c.wr(size, i.seg, addr, r);
-  }
-  if (arith) c.setFlagBits(0x8d5, cfNew | (of ? 0x800 : 0) | szp(r, size));
-  else c.setFlagBits(0x801, cfNew | (of ? 0x800 : 0));
 }
 
 /** shld/shrd (0F A4/A5/AC/AD). */

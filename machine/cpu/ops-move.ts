@@ -4,8 +4,10 @@
 import type { Cpu } from './cpu.js';
 import type { Insn } from './insn.js';
 import { CpuFault } from './fault.js';
-import { F_SUB, F_ADD } from './flags.js';
-import { SIGN, trunc } from './ops-alu.js';
+// Local copies (imported bindings are getter calls under tsx/vitest).
+const F_ADD = 1, F_SUB = 3;
+const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
+function trunc(v: number, size: number): number { return size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff); }
 import { loadDataSegment, writableFlags } from './protect.js';
 
 export function movEG(c: Cpu, i: Insn): void { c.writeE(i, c.getReg(i.size, i.reg)); }
