@@ -32,7 +32,7 @@ describe('readElf32 fuzz', () => {
           const at = r() < 0.7 ? Math.floor(r() * Math.min(b.length, 0x200)) : Math.floor(r() * b.length);
           b[at] = r() < 0.5 ? Math.floor(r() * 256) : [0, 0xff, 0x7f, 0x80][Math.floor(r() * 4)];
         }
-        if (r() < 0.2) { const sh = new DataView(b.buffer).getUint32(32, true); if (sh + 48 < b.length) b[sh + 40 * 2 + 16 + Math.floor(r() * 8)] = 0xff; }
+        if (b.length >= 52 && r() < 0.2) { const sh = new DataView(b.buffer).getUint32(32, true); if (sh + 48 < b.length) b[sh + 40 * 2 + 16 + Math.floor(r() * 8)] = 0xff; }
       }
       try {
         readElf32(b);
