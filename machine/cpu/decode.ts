@@ -31,6 +31,10 @@ export function formOf(desc: OpDesc): OpForm {
   let modrm = false, regOnly = false, memOnly = false;
   let size = -1;
   for (const t of toks) {
+    if (LITERALS.has(t)) {
+      if (size < 0 && (t === 'AL' || t === 'eAX')) size = t === 'AL' ? 1 : 0;
+      continue;
+    }
     const k = t[0];
     if (k === 'E' || k === 'G' || k === 'M' || k === 'S' || k === 'C' || k === 'D' || k === 'R') modrm = true;
     if (k === 'R' || k === 'C' || k === 'D') regOnly = true;
@@ -56,6 +60,7 @@ export function formOf(desc: OpDesc): OpForm {
   forms.set(desc, f);
   return f;
 }
+const LITERALS = new Set(['AL', 'CL', 'DX', 'eAX', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS', '1']);
 const C_REG_SIZE = new Set(['Rd,Cd', 'Cd,Rd', 'Rd,Dd', 'Dd,Rd']);
 
 const UD_DESC: OpDesc = { name: '(bad)', ops: '', exec: ud };

@@ -1,5 +1,106 @@
-// placeholder replaced below
+// A disassembler in nasm/Intel syntax built on the CPU's own decoder and
+// opcode tables, so what it prints is what the CPU would execute.
+import { decodeFrom } from './decode.js';
+import type { Insn } from './insn.js';
+
+const R32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+const R16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
+const R8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
+const SREG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
+const SIZE_NAME: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword' };
+
+const LITERAL = new Set(['AL', 'CL', 'DX', 'eAX', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS', '1']);
+const hex = (v: number) => '0x' + (v >>> 0).toString(16);
+const shex = (v: number) => (v < 0 ? '-0x' + (-v).toString(16) : '0x' + v.toString(16));
+
+function regName(size: number, r: number): string {
+  return size === 1 ? R8[r] : size === 2 ? R16[r] : R32[r];
+}
+
+function memText(i: Insn): string {
+  const parts: string[] = [];
+  if (i.a16) {
+    if (i.base >= 0) parts.push(R16[i.base]);
+    if (i.index >= 0) parts.push(R16[i.index]);
+  } else {
+    if (i.base >= 0) parts.push(R32[i.base]);
+    if (i.index >= 0) parts.push(R32[i.index] + (i.scale ? '*' + (1 << i.scale) : ''));
+  }
+  let s = parts.join('+');
+  const disp = i.a16 ? (i.disp << 16) >> 16 : i.disp | 0;
+  if (parts.length === 0) s = hex(i.a16 ? disp & 0xffff : disp);
+  else if (disp !== 0) s += disp < 0 ? '-' + hex(-disp) : '+' + hex(disp);
+  const seg = i.segOv >= 0 ? SREG[i.segOv] + ':' : '';
+  return `[${seg}${s}]`;
+}
+
+function sizeOfToken(t: string, i: Insn): number {
+  const s = t[1];
+  return s === 'b' ? 1 : s === 'w' ? 2 : s === 'd' ? 4 : s === 'q' ? 8 : i.o16 ? 2 : 4;
+}
+
+function operand(t: string, i: Insn, next: number, needSize: boolean): string {
+  if (LITERAL.has(t)) return t === 'eAX' ? (i.o16 ? 'ax' : 'eax') : t.toLowerCase();
+  const k = t[0];
+  switch (k) {
+    case 'E': case 'M': {
+      if (i.mod === 3) return regName(sizeOfToken(t, i), i.rm);
+      if (t === 'M' || t === 'Mp') return memText(i);
+      return needSize || t === 'Mq' ? `${SIZE_NAME[sizeOfToken(t, i)]} ${memText(i)}` : memText(i);
+    }
+    case 'G': return regName(sizeOfToken(t, i), i.reg);
+    case 'Z': return regName(sizeOfToken(t, i), i.op & 7);
+    case 'R': return R32[i.rm];
+    case 'C': return 'cr' + i.reg;
+    case 'D': return 'dr' + i.reg;
+    case 'S': return SREG[i.reg] ?? '?';
+    case 'O': return (needSize ? SIZE_NAME[t === 'Ob' ? 1 : i.o16 ? 2 : 4] + ' ' : '') + memText(i);
+    case 'J': return hex(next + i.imm);
+    case 'A': return `${hex(i.imm2)}:${hex(i.imm)}`;
+    case 'I':
+      if (t === 'Ibs') return shex(i.imm);
+      if (i.op === 0xc8 && t === 'Ib') return hex(i.imm2);
+      return hex(i.imm);
+    default:
+      return t.toLowerCase();
+  }
+}
+
+/**
+ * Disassembles one instruction at `bytes[offset]`, which sits at address
+ * `eip` (for jump targets). Bytes that do not form a valid instruction give
+ * "(bad)" with length 1; running off the end of `bytes` does too.
+ */
 export function disassemble(bytes: Uint8Array, offset: number, eip: number): { text: string; length: number } {
-  void bytes; void offset; void eip;
-  return { text: '(bad)', length: 1 };
+  let i: Insn;
+  try {
+    i = decodeFrom({
+      byte: (o) => {
+        const k = offset + (o - eip);
+        if (k < 0 || k >= bytes.length) throw new RangeError('end of buffer');
+        return bytes[k];
+      },
+      big: true,
+    }, eip);
+  } catch {
+    return { text: '(bad)', length: 1 };
+  }
+  const desc = i.desc;
+  if (desc.name === '(bad)' || (i.mod === 3 && /(^|,)M/.test(desc.ops))) return { text: '(bad)', length: i.len };
+  let name = desc.name;
+  if (name.includes('|')) name = name.split('|')[i.o16 ? 0 : 1];
+  if (name === 'fpu') return { text: '(bad)', length: i.len };
+  const toks = desc.ops ? desc.ops.split(',').filter((t) => t !== 'b' && t !== 'v') : [];
+  // A size keyword is needed when no register operand fixes the size.
+  const hasReg = toks.some((t) => /^(G|Z|AL|eAX|CL|DX|R|S)/.test(t)) && !/^(movzx|movsx|shl|shr|sal|sar|rol|ror|rcl|rcr)$/.test(name);
+  const ops = toks.map((t) => operand(t, i, (eip + i.len) >>> 0, !hasReg || (t !== toks[0] && /^E/.test(t))));
+  let prefix = '';
+  if (i.lock) prefix += 'lock ';
+  if (i.rep && /^(movs|stos|lods|ins|outs|cmps|scas)/.test(name)) {
+    prefix += /^(cmps|scas)/.test(name) ? (i.rep === 1 ? 'repe ' : 'repne ') : 'rep ';
+  }
+  if (/^(movs|stos|lods|ins|outs|cmps|scas|xlat)/.test(name) && i.segOv >= 0) prefix = SREG[i.segOv] + ' ' + prefix;
+  if (i.a16 && /^(movs|stos|lods|ins|outs|cmps|scas|loop|jecxz)/.test(name)) prefix = 'a16 ' + prefix;
+  if (name === 'jecxz' && i.a16) name = 'jcxz';
+  return { text: prefix + name + (ops.length ? ' ' + ops.join(', ') : ''), length: i.len };
 }
