@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { CODE, PGTAB, SEL, STACK0, STACK1, runAsm, setGate, makeMachine, nasm } from './harness.js';
+
+const claimAll = (m: { cpu: { claimException(v: number, c: boolean): void } }) => { for (let v = 0; v < 32; v++) m.cpu.claimException(v, true); };
+
+describe('privileged instructions in ring 1 exit as #GP at the instruction', () => {
+  for (const insn of ['cli', 'sti', 'hlt', 'mov cr3, eax', 'lgdt [0x1000]', 'in al, 0x60', 'out dx, al', 'mov eax, cr0', 'invlpg [0]', 'wrmsr', 'lidt [0]', 'ltr ax', 'clts']) {
+    it(insn, () => {
+      const r = runAsm(`nop\n${insn}\nnop`, { cpl: 1, setup: claimAll });
+      expect(r.exit).toEqual({ kind: 'exception', vector: 13, errorCode: 0, insnEip: CODE + 1 });
+      expect(r.cpu.eip).toBe(CODE + 1);
+    });
+  }
+  it('cli is allowed when IOPL >= CPL', () => {
+    const r = runAsm('cli\nhlt', { cpl: 0, setup: (m) => m.cpu.setEflags(0x202) });
+    expect(r.exit.kind).toBe('hlt');
+    expect(r.cpu.getEflags() & 0x200).toBe(0);
+  });
+  it('popf in ring 1 with IOPL 0 leaves IF and IOPL alone', () => {
+    const r = runAsm('push 0x3002\npopfd\nint 0x82', { cpl: 1, setup: (m) => { m.cpu.setEflags(0x202); m.cpu.claimInterrupt(0x82, true); } });
+    expect(r.cpu.getEflags() & 0x3200).toBe(0x200);
+  });
+});
+
+describe('paging faults', () => {
+  it('not-present read: #PF with CR2 and error code 0 (supervisor) / 4 (user)', () => {
+    for (const cpl of [1, 3] as const) {
+      const r = runAsm('mov eax, [0x123456]', { cpl, setup: (m) => { claimAll(m); m.mem.write32(PGTAB + 0x123 * 4, 0); } });
+      expect(r.exit).toEqual({ kind: 'exception', vector: 14, errorCode: cpl === 3 ? 4 : 0, cr2: 0x123456, insnEip: CODE });
+      expect(r.cpu.cr2).toBe(0x123456);
+    }
+  });
+  it('write to a read-only page: error code 3 in ring 1 with CR0.WP, 7 in ring 3', () => {
+    for (const cpl of [1, 3] as const) {
+      const r = runAsm('mov dword [0x200010], 1', { cpl, setup: (m) => { claimAll(m); m.mem.write32(PGTAB + 0x200 * 4, 0x200005); } });
+      expect(r.exit).toMatchObject({ kind: 'exception', vector: 14, errorCode: cpl === 3 ? 7 : 3, cr2: 0x200010 });
+    }
+  });
+  it('supervisor write to a read-only page succeeds when CR0.WP is clear', () => {
+    const r = runAsm('mov dword [0x200010], 1\nint 0x82', { cpl: 0, setup: (m) => {
+      claimAll(m); m.cpu.claimInterrupt(0x82, true); m.mem.write32(PGTAB + 0x200 * 4, 0x200005); m.cpu.setCr0(m.cpu.cr0 & ~0x10000);
+    } });
+    expect(r.exit.kind).toBe('interrupt');
+    expect(r.mem.read32(0x200010)).toBe(1);
+  });
+  it('user access to a supervisor page: error code 5', () => {
+    const r = runAsm('mov eax, [0x200000]', { cpl: 3, setup: (m) => { claimAll(m); m.mem.write32(PGTAB + 0x200 * 4, 0x200003); } });
+    expect(r.exit).toMatchObject({ vector: 14, errorCode: 5, cr2: 0x200000 });
+  });
+  it('sets accessed and dirty bits', () => {
+    const r = runAsm('mov eax, [0x201000]\nmov [0x202000], eax\nint 0x82', { cpl: 1, setup: (m) => { m.cpu.claimInterrupt(0x82, true); } });
+    expect(r.mem.read32(PGTAB + 0x201 * 4) & 0x60).toBe(0x20);
+    expect(r.mem.read32(PGTAB + 0x202 * 4) & 0x60).toBe(0x60);
+  });
+  it('a fault in the second page of a split access reports the second page', () => {
+    const r = runAsm('mov eax, [0x200ffe]', { cpl: 1, setup: (m) => { claimAll(m); m.mem.write32(PGTAB + 0x201 * 4, 0); } });
+    expect(r.exit).toMatchObject({ vector: 14, errorCode: 0, cr2: 0x201000 });
+  });
+  it('invlpg and CR3 reload drop stale translations', () => {
+    const r = runAsm(`
+      mov eax, [0x200000]     ; maps 0x200000 -> 0x200000, cached in the TLB
+      mov dword [${PGTAB + 0x200 * 4}], 0x300007
+      mov ebx, [0x200000]     ; stale TLB entry: still the old page
+      invlpg [0x200000]
+      mov ecx, [0x200000]     ; new page
+      hlt`, { cpl: 0, setup: (m) => { m.mem.write32(0x200000, 0xaaaa); m.mem.write32(0x300000, 0xbbbb); } });
+    expect(r.exit.kind).toBe('hlt');
+    expect([r.cpu.regs[0], r.cpu.regs[3], r.cpu.regs[1]]).toEqual([0xaaaa, 0xaaaa, 0xbbbb]);
+  });
+  it('4 MiB pages with CR4.PSE', () => {
+    const r = runAsm('mov eax, [0x400010]\nhlt', { cpl: 0, setup: (m) => {
+      m.cpu.setCr4(0x10); m.mem.write32(0x4000 + 4, 0x800000 | 0x87); m.mem.write32(0x800010, 0x5a5a);
+    }, memory: 16 << 20 });
+    expect(r.cpu.regs[0]).toBe(0x5a5a);
+  });
+});
+
+describe('segment limits and privilege', () => {
+  it('an access beyond a ring-1 segment limit is #GP(0); on the stack #SS(0)', () => {
+    // Flat ring-1 segments limited to 0x00800fff (limitPages 0x800), as Xen limits them below its area.
+    const r = runAsm('mov eax, [0x900000]', { cpl: 1, limitPages: 0x800, memory: 16 << 20, setup: claimAll });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 13, errorCode: 0, insnEip: CODE });
+    const s = runAsm('mov esp, 0x900000\npush eax', { cpl: 1, limitPages: 0x800, memory: 16 << 20, setup: claimAll });
+    expect(s.exit).toMatchObject({ kind: 'exception', vector: 12, errorCode: 0 });
+  });
+  it('a 4-byte access straddling the limit faults', () => {
+    const r = runAsm('mov eax, [0x800ffe]', { cpl: 1, limitPages: 0x800, memory: 16 << 20, setup: claimAll });
+    expect(r.exit).toMatchObject({ vector: 13 });
+  });
+  it('ring 1 cannot load a ring-0 data segment; loadSegment reports the same', () => {
+    const r = runAsm(`mov ax, ${SEL.DS0}\nmov ds, ax`, { cpl: 1, setup: claimAll });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 13, errorCode: SEL.DS0, insnEip: CODE + 4 });
+    expect(r.cpu.loadSegment(3, SEL.DS0)).toEqual({ vector: 13, errorCode: SEL.DS0 });
+    expect(r.cpu.loadSegment(3, SEL.DS3)).toBeNull();
+    expect(r.cpu.segs[3].selector).toBe(SEL.DS3);
+  });
+  it('a null data segment loads but faults on use', () => {
+    const r = runAsm('xor eax, eax\nmov es, ax\nmov ebx, [es:0]', { cpl: 1, setup: claimAll });
+    expect(r.exit).toMatchObject({ vector: 13, errorCode: 0, insnEip: CODE + 4 });
+  });
+});
+
+describe('exceptions through the IDT', () => {
+  it('#DE from ring 3 switches to the ring-0 stack from the TSS and pushes SS, ESP, EFLAGS, CS, EIP', () => {
+    const handler = CODE + 0x100;
+    const m = makeMachine({ cpl: 3 });
+    m.mem.writeBytes(CODE, nasm('xor ecx, ecx\ndiv ecx', CODE));
+    m.mem.writeBytes(handler, nasm('hlt', handler));
+    setGate(m, 0, handler, SEL.CS0, 0);
+    m.cpu.setEflags(0x202);
+    const exit = m.cpu.run(100);
+    expect(exit.kind).toBe('hlt');
+    expect(m.cpu.cpl).toBe(0);
+    expect(m.cpu.regs[4]).toBe(STACK0 - 20);
+    const frame = [0, 4, 8, 12, 16].map((o) => m.mem.read32(STACK0 - 20 + o));
+    expect(frame).toEqual([CODE + 2, SEL.CS3, 0x246, 0xb000, SEL.DS3]); // ZF PF from xor
+    expect(m.cpu.getEflags() & 0x200).toBe(0); // interrupt gate clears IF
+    expect(m.cpu.segs[2].selector).toBe(SEL.DS0);
+  });
+  it('#PF to a ring-1 handler: frame with error code, then iret back to ring 3', () => {
+    const handler = CODE + 0x100;
+    const m = makeMachine({ cpl: 3 });
+    m.mem.writeBytes(CODE, nasm('mov eax, [0x123000]\nint 0x82', CODE));
+    m.mem.writeBytes(handler, nasm(`
+      mov ebx, [esp]          ; error code
+      mov dword [${PGTAB + 0x123 * 4}], 0x123007
+      add esp, 4
+      iretd`, handler));
+    setGate(m, 14, handler, SEL.CS1, 0);
+    m.cpu.claimInterrupt(0x82, true);
+    m.mem.write32(PGTAB + 0x123 * 4, 0);
+    m.mem.write32(0x123000, 0x77);
+    const exit = m.cpu.run(100);
+    expect(exit).toMatchObject({ kind: 'interrupt', vector: 0x82 });
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.regs[3]).toBe(4);
+    expect(m.cpu.regs[0]).toBe(0x77);
+    expect(m.cpu.regs[4]).toBe(0xb000);
+    expect(m.cpu.cr2).toBe(0x123000);
+    expect(m.cpu.regs[4]).toBe(0xb000);
+    void STACK1;
+  });
+  it('int n from ring 3 through a DPL-0 gate is #GP(vector*8+2)', () => {
+    const r = runAsm('int 0x80', { cpl: 3, setup: (m) => { claimAll(m); setGate(m, 0x80, CODE + 0x100, SEL.CS1, 0); } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 13, errorCode: 0x80 * 8 + 2, insnEip: CODE });
+  });
+  it('int 0x80 through a DPL-3 trap gate to ring 1 keeps IF', () => {
+    const r = runAsm('int 0x80', { cpl: 3, budget: 1, setup: (m) => { setGate(m, 0x80, CODE + 0x100, SEL.CS1, 3, 0xf); m.cpu.setEflags(0x202); } });
+    expect(r.cpu.cpl).toBe(1);
+    expect(r.cpu.eip).toBe(CODE + 0x100);
+    expect(r.cpu.getEflags() & 0x200).toBe(0x200);
+    expect(r.mem.read32(STACK1 - 20)).toBe(CODE + 2);
+  });
+  it('a fault while delivering a fault is a double fault; a third is a triple fault', () => {
+    const r = runAsm('xor ecx, ecx\ndiv ecx', { cpl: 1, setup: (m) => { m.cpu.idtr = { base: 0x2000, limit: 0 }; } });
+    expect(r.exit).toEqual({ kind: 'shutdown', reason: 'triple fault' });
+  });
+  it('claimed #DF exits with error code 0', () => {
+    const r = runAsm('xor ecx, ecx\ndiv ecx', { cpl: 1, setup: (m) => { m.cpu.idtr = { base: 0x2000, limit: 0 }; m.cpu.claimException(8, true); } });
+    expect(r.exit).toMatchObject({ kind: 'exception', vector: 8, errorCode: 0 });
+  });
+  it('ud2 and bad opcodes raise #UD at the instruction', () => {
+    for (const src of ['ud2', 'db 0x0f, 0xff', 'lea eax, [eax]\ndb 0x8d, 0xc0', 'db 0xf0, 0x90']) {
+      const r = runAsm(src, { cpl: 1, setup: claimAll });
+      expect(r.exit).toMatchObject({ kind: 'exception', vector: 6 });
+    }
+  });
+});
+
+describe('exits', () => {
+  it('stops exactly at the budget and resumes', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.mem.writeBytes(CODE, nasm('l: inc eax\njmp l', CODE));
+    expect(m.cpu.run(1001)).toEqual({ kind: 'budget' });
+    expect(m.clock.instructions).toBe(1001);
+    expect(m.cpu.regs[0]).toBe(501);
+    m.cpu.run(1);
+    expect(m.cpu.regs[0]).toBe(501);
+    m.cpu.run(1);
+    expect(m.cpu.regs[0]).toBe(502);
+  });
+  it('claimed I/O exits with the port and value', () => {
+    const r = runAsm('mov dx, 0x1234\nmov eax, 0x55\nout dx, al', { cpl: 0, setup: (m) => m.cpu.claimAllIo(true) });
+    expect(r.exit).toEqual({ kind: 'io', port: 0x1234, size: 1, write: true, value: 0x55, insnEip: CODE + 9 });
+  });
+  it('self-modifying code sees its own writes', () => {
+    const r = runAsm(`
+      mov ecx, 2
+    again:
+      mov eax, 1
+    patch equ $-4
+      dec ecx
+      jz done
+      mov dword [patch], 42
+      jmp again
+    done: hlt`, { cpl: 0 });
+    expect(r.cpu.regs[0]).toBe(42);
+  });
+  it('host writes invalidate decoded code', () => {
+    const m = makeMachine({ cpl: 0 });
+    m.mem.writeBytes(CODE, nasm('mov eax, 1\nhlt', CODE));
+    m.cpu.run(10);
+    expect(m.cpu.regs[0]).toBe(1);
+    m.mem.write32(CODE + 1, 7);
+    m.cpu.eip = CODE;
+    m.cpu.run(10);
+    expect(m.cpu.regs[0]).toBe(7);
+  });
+  it('translate/readLinear/writeLinear have no side effects and fail cleanly', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.mem.write32(PGTAB + 0x200 * 4, 0x200005);
+    expect(m.cpu.translate(0x200123, { write: false, user: true })).toBe(0x200123);
+    expect(m.cpu.translate(0x200123, { write: true, user: true })).toBeNull();
+    expect(m.mem.read32(PGTAB + 0x200 * 4) & 0x20).toBe(0);
+    expect(m.cpu.writeLinear(0x1ffffe, new Uint8Array([1, 2, 3, 4]), { write: true, user: false })).toBe(false);
+    expect(m.mem.read8(0x1ffffe)).toBe(0);
+    expect(m.cpu.writeLinear(0x1ffffe, new Uint8Array([1, 2]), { write: true, user: false })).toBe(true);
+    expect(Array.from(m.cpu.readLinear(0x1ffffe, 4, { write: false, user: false })!)).toEqual([1, 2, 0, 0]);
+    expect(m.cpu.readLinear(0x7ffffffe, 4, { write: false, user: false })).toBeNull();
+  });
+});
