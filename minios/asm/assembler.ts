@@ -205,6 +205,7 @@ export class Assembler {
     if (o.kind === 'sym') return o.name.startsWith('.') ? { ...o, name: this.qualify(o.name) } : o;
     if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: this.qualifyOperand(o.disp) as SymRef };
     if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: this.qualifyOperand(o.offset) as SymRef };
+    if (o.kind === 'imm' && typeof o.value === 'object') return { ...o, value: this.qualifyOperand(o.value) as SymRef };
     return o;
   }
 
@@ -218,6 +219,7 @@ export class Assembler {
     if (o.kind === 'sym') return c(o);
     if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: c(o.disp) };
     if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: c(o.offset) };
+    if (o.kind === 'imm' && typeof o.value === 'object') return { ...o, value: c(o.value) };
     return o;
   }
 

@@ -109,12 +109,24 @@ const patSize: Record<string, number> = {
 
 /** Does operand `o` fit pattern `p` of form `f`? */
 function matches(p: Pat, o: Operand, f: Form): boolean {
+  if (typeof o === 'object' && o.kind === 'imm') {
+    const v = o.value;
+    const opSize = f.o16 ? 2 : 4;
+    switch (p) {
+      case 'imm8': case 'imm16': case 'imm32': return o.size * 8 === Number(p.slice(3)) && matches(p, v, f);
+      case 'wimm16': return o.size === 2 && matches('imm16', v, f);
+      case 'sx8': case 'wsx8': return typeof v === 'number' && fitsSx8(v, opSize) && (o.size === 1 || (!o.strict && o.size === opSize));
+      default: return false;
+    }
+  }
   if (typeof o === 'number' || (typeof o === 'object' && o.kind === 'sym')) {
     const isNum = typeof o === 'number';
     switch (p) {
       case 'imm8': return isNum ? fitsImm(o, 1) : true;
       case 'imm16': return isNum ? fitsImm(o, 2) : true;
       case 'imm32': return isNum ? fitsImm(o, 4) : true;
+      case 'uimm8': return isNum ? fitsImm(o, 1) : true;
+      case 'uimm16': return isNum ? fitsImm(o, 2) : true;
       case 'sx8': return isNum && fitsSx8(o, f.o16 ? 2 : 4);
       case 'one': return o === 1;
       case 'rel8': case 'rel32': return isNum ? fitsImm(o, 4) : true;
@@ -162,14 +174,15 @@ function diagnose(mn: string, ops: readonly Operand[], forms: Form[]): string {
   }
   const relaxed = forms.filter((f) => f.pats.length === ops.length && f.pats.every((p, i) => {
     const o = ops[i];
-    if (typeof o === 'number' && /^(imm|sx8|one)/.test(p)) return true;
+    if ((typeof o === 'number' || (typeof o === 'object' && o.kind === 'imm')) && /^(u?imm|w?sx8|wimm|one)/.test(p)) return true;
     return matches(p, o, f);
   }));
   if (relaxed.length) {
-    const i = relaxed[0].pats.findIndex((p) => /^imm/.test(p));
-    const bits = relaxed.map((f) => f.pats.find((p) => /^imm/.test(p))).filter(Boolean).map((p) => Number(p!.slice(3)));
+    const i = relaxed[0].pats.findIndex((p) => /^u?imm/.test(p));
+    const bits = relaxed.map((f) => f.pats.find((p) => /^u?imm/.test(p))).filter(Boolean).map((p) => Number(p!.replace(/^u?imm/, '')));
     const o = ops[i >= 0 ? i : ops.findIndex((x) => typeof x === 'number')];
-    return `immediate ${o} does not fit in ${Math.max(...bits, 8)} bits`;
+    const shown = typeof o === 'object' && o.kind === 'imm' ? formatOperand(o) : o;
+    return `immediate ${shown} does not fit in ${Math.max(...bits, 8)} bits`;
   }
   if (!forms.some((f) => f.pats.length === ops.length)) {
     const counts = [...new Set(forms.map((f) => f.pats.length))].sort();
@@ -234,10 +247,19 @@ export function encode(req: InsRequest): Encoded | RelaxableBranch {
   return best!;
 }
 
+/** The value of an immediate operand, sized or not. */
+function immValue(o: Operand): number | SymRef {
+  return typeof o === 'object' && o.kind === 'imm' ? o.value : (o as number | SymRef);
+}
+
 function validateOperand(o: Operand): void {
   if (typeof o === 'number') {
     if (!Number.isFinite(o)) throw new AsmError(`immediate ${o} is not a number`);
     return;
+  }
+  const s = o.kind === 'sym' ? o : o.kind === 'mem' ? o.disp : o.kind === 'imm' ? o.value : o.kind === 'far' ? o.offset : undefined;
+  if (typeof s === 'object' && s.minus) {
+    throw new AsmError(`the difference ${s.name} - ${s.minus} is not known yet here; define both labels before this line or use equ`);
   }
   if (o.kind === 'mem') {
     if (![1, 2, 4, 8].includes(o.scale)) throw new AsmError(`scale ${o.scale} must be 1, 2, 4 or 8`);
@@ -286,7 +308,7 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Enc
     else encodeMem(rm as Mem, regField, bytes, fixups);
   }
   if (f.moffs) putField(bytes, fixups, moffs!.disp, 4, false);
-  f.imms.forEach((kind, i) => putField(bytes, fixups, imms[i] as number | SymRef, kind === 'ib' ? 1 : kind === 'iw' ? 2 : 4, false));
+  f.imms.forEach((kind, i) => putField(bytes, fixups, immValue(imms[i]), kind === 'ib' ? 1 : kind === 'iw' ? 2 : 4, false));
   if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
   if (f.farptr) {
     const fp = farp as { seg: number; offset: number | SymRef };

@@ -3,7 +3,9 @@
 // A line reads `mnemonic  patterns  roles  encoding`:
 //   patterns  comma-separated operand patterns, `-` for none: r8 r16 r32 rm8 rm16 rm32 m m8 m16 m32 m64 mfar imm8 imm16
 //             imm32 sx8 (an immediate that fits sign-extended in 8 bits at the operand size) one (the constant 1) al ax eax
-//             cl dx es cs ss ds fs gs sreg creg dreg rel8 rel32 farptr moffs8 moffs16 moffs32
+//             cl dx es cs ss ds fs gs sreg creg dreg rel8 rel32 farptr moffs8 moffs16 moffs32, and wsx8 wimm16 (only
+//             for an immediate written with `word`, as in `push word 5`), uimm8 uimm16 (an immediate nasm takes only
+//             without a size keyword)
 //   roles     one letter per operand saying where it is encoded: m ModRM.rm, r ModRM.reg or the +r of an opcode, b both
 //             (imul r32,imm), i first immediate, j second immediate, d relative branch, o moffs, f far pointer, - implicit
 //   encoding  o16 (operand-size prefix), opcode bytes in hex, `xx+r`, /r or /0../7, ib iw id (immediates), rb rd (branch
@@ -66,7 +68,7 @@ function buildTable(): string[] {
     'inc r16 r o16 40+r', 'inc r32 r 40+r', 'inc rm8 m fe /0', 'inc rm16 m o16 ff /0', 'inc rm32 m ff /0',
     'dec r16 r o16 48+r', 'dec r32 r 48+r', 'dec rm8 m fe /1', 'dec rm16 m o16 ff /1', 'dec rm32 m ff /1',
     'push r16 r o16 50+r', 'push r32 r 50+r', 'push rm16 m o16 ff /6', 'push rm32 m ff /6',
-    'push sx8 i 6a ib', 'push imm32 i 68 id',
+    'push sx8 i 6a ib', 'push imm32 i 68 id', 'push wsx8 i o16 6a ib', 'push wimm16 i o16 68 iw',
     'push es - 06', 'push cs - 0e', 'push ss - 16', 'push ds - 1e', 'push fs - 0f a0', 'push gs - 0f a8',
     'pop r16 r o16 58+r', 'pop r32 r 58+r', 'pop rm16 m o16 8f /0', 'pop rm32 m 8f /0',
     'pop es - 07', 'pop ss - 17', 'pop ds - 1f', 'pop fs - 0f a1', 'pop gs - 0f a9',
@@ -81,7 +83,7 @@ function buildTable(): string[] {
   });
   for (const [mn, op] of [['shld', 0xa4], ['shrd', 0xac]] as const) {
     t.push(
-      `${mn} rm16,r16,imm8 mri o16 0f ${hex(op)} /r ib`, `${mn} rm32,r32,imm8 mri 0f ${hex(op)} /r ib`,
+      `${mn} rm16,r16,uimm8 mri o16 0f ${hex(op)} /r ib`, `${mn} rm32,r32,uimm8 mri 0f ${hex(op)} /r ib`,
       `${mn} rm16,r16,cl mr- o16 0f ${hex(op + 1)} /r`, `${mn} rm32,r32,cl mr- 0f ${hex(op + 1)} /r`,
     );
   }
@@ -113,7 +115,7 @@ function buildTable(): string[] {
     'jecxz rel8 d e3 rb', 'jcxz rel8 d 67 e3 rb', 'loop rel8 d e2 rb', 'loope rel8 d e1 rb', 'loopz rel8 d e1 rb',
     'loopne rel8 d e0 rb', 'loopnz rel8 d e0 rb',
     'ret - - c3', 'ret imm16 i c2 iw', 'retn - - c3', 'retn imm16 i c2 iw', 'retf - - cb', 'retf imm16 i ca iw',
-    'enter imm16,imm8 ij c8 iw ib', 'leave - - c9',
+    'enter uimm16,uimm8 ij c8 iw ib', 'leave - - c9',
     'int imm8 i cd ib', 'int3 - - cc', 'int1 - - f1', 'into - - ce', 'iret - - cf', 'iretd - - cf', 'iretw - - o16 cf',
     'in al,imm8 -i e4 ib', 'in ax,imm8 -i o16 e5 ib', 'in eax,imm8 -i e5 ib', 'in al,dx -- ec', 'in ax,dx -- o16 ed', 'in eax,dx -- ed',
     'out imm8,al i- e6 ib', 'out imm8,ax i- o16 e7 ib', 'out imm8,eax i- e7 ib', 'out dx,al -- ee', 'out dx,ax -- o16 ef', 'out dx,eax -- ef',
@@ -122,11 +124,13 @@ function buildTable(): string[] {
     'sldt m16 m 0f 00 /0', 'sldt r16 m o16 0f 00 /0', 'sldt r32 m 0f 00 /0',
     'str m16 m 0f 00 /1', 'str r16 m o16 0f 00 /1', 'str r32 m 0f 00 /1',
     'lldt rm16 m 0f 00 /2', 'ltr rm16 m 0f 00 /3', 'verr rm16 m 0f 00 /4', 'verw rm16 m 0f 00 /5',
+    'nop rm16 m o16 0f 1f /0', 'nop rm32 m 0f 1f /0',
     'aam - - d4 0a', 'aam imm8 i d4 ib', 'aad - - d5 0a', 'aad imm8 i d5 ib',
   );
   const simple: [string, string][] = [
     ['nop', '90'], ['hlt', 'f4'], ['cli', 'fa'], ['sti', 'fb'], ['cld', 'fc'], ['std', 'fd'], ['clc', 'f8'], ['stc', 'f9'],
-    ['cmc', 'f5'], ['cpuid', '0f a2'], ['rdtsc', '0f 31'], ['rdmsr', '0f 32'], ['wrmsr', '0f 30'], ['rdpmc', '0f 33'],
+    ['cmc', 'f5'], ['icebp', 'f1'], ['int01', 'f1'], ['xlat', 'd7'], ['salc', 'd6'], ['sysenter', '0f 34'], ['sysexit', '0f 35'],
+    ['lfence', '0f ae e8'], ['mfence', '0f ae f0'], ['sfence', '0f ae f8'], ['cpuid', '0f a2'], ['rdtsc', '0f 31'], ['rdmsr', '0f 32'], ['wrmsr', '0f 30'], ['rdpmc', '0f 33'],
     ['clts', '0f 06'], ['invd', '0f 08'], ['wbinvd', '0f 09'], ['ud2', '0f 0b'], ['ud2a', '0f 0b'], ['rsm', '0f aa'],
     ['cwde', '98'], ['cbw', 'o16 98'], ['cdq', '99'], ['cwd', 'o16 99'], ['lahf', '9f'], ['sahf', '9e'], ['xlatb', 'd7'],
     ['aaa', '37'], ['aas', '3f'], ['daa', '27'], ['das', '2f'], ['pause', 'f3 90'], ['wait', '9b'], ['fwait', '9b'],

@@ -75,6 +75,11 @@ export function link(sections: Section[], constants: Map<string, number>, global
     if (typeof t === 'number') return t;
     const v = symbols.get(t.name) ?? constants.get(t.name);
     if (v === undefined) throw itemError(item, `undefined symbol '${t.name}'`);
+    if (t.minus !== undefined) {
+      const m = symbols.get(t.minus) ?? constants.get(t.minus);
+      if (m === undefined) throw itemError(item, `undefined symbol '${t.minus}'`);
+      return v + t.addend - m;
+    }
     return (v + t.addend) >>> 0;
   };
 

@@ -17,6 +17,8 @@ export interface SymRef {
   readonly kind: 'sym';
   readonly name: string;
   readonly addend: number;
+  /** A label whose address is subtracted (`dd end - start`); only in data, resolved when linking. */
+  readonly minus?: string;
 }
 
 /** Memory operand sizes: 6 is a far pointer (m16:32), 10 a tword. */
@@ -41,7 +43,16 @@ export interface FarPtr {
   readonly offset: number | SymRef;
 }
 
-export type Operand = Register | Mem | SymRef | FarPtr | number;
+/** An immediate with an explicit size (`push word 5`, `add eax, strict dword 5`); plain numbers need none. */
+export interface Imm {
+  readonly kind: 'imm';
+  readonly value: number | SymRef;
+  readonly size: 1 | 2 | 4;
+  /** nasm's `strict`: keep exactly this size instead of a shorter sign-extended form. */
+  readonly strict: boolean;
+}
+
+export type Operand = Register | Mem | SymRef | FarPtr | Imm | number;
 
 function reg(name: string, cls: RegClass, size: 1 | 2 | 4, num: number): Register {
   return Object.freeze({ kind: 'reg', name, cls, size, num });
@@ -95,6 +106,8 @@ export const far = (m: Mem | MemSpec): Mem => ({ ...('kind' in m ? m : mem(m)), 
 /** `seg:offset` immediate far pointer for jmp/call. */
 export const farPtr = (seg: number, offset: number | SymRef): FarPtr => ({ kind: 'far', seg, offset });
 
+export const imm = (value: number | SymRef, size: 1 | 2 | 4, strict = false): Imm => ({ kind: 'imm', value, size, strict });
+
 export function isReg(o: Operand): o is Register {
   return typeof o === 'object' && o.kind === 'reg';
 }
@@ -113,6 +126,8 @@ export function formatOperand(o: Operand): string {
       return o.name;
     case 'sym':
       return formatSym(o);
+    case 'imm':
+      return `${o.strict ? 'strict ' : ''}${{ 1: 'byte', 2: 'word', 4: 'dword' }[o.size]} ${formatOperand(o.value)}`;
     case 'far':
       return `0x${o.seg.toString(16)}:${typeof o.offset === 'number' ? '0x' + o.offset.toString(16) : formatSym(o.offset)}`;
     case 'mem': {
@@ -129,5 +144,6 @@ export function formatOperand(o: Operand): string {
 }
 
 function formatSym(s: SymRef): string {
+  if (s.minus) return `${formatSym({ ...s, minus: undefined })}-${s.minus}`;
   return s.addend === 0 ? s.name : s.addend > 0 ? `${s.name}+${s.addend}` : `${s.name}${s.addend}`;
 }

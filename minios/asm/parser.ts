@@ -175,13 +175,15 @@ function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
     for (const [n, c, off] of group) { k += c * off; terms.delete(n); }
   }
   if (terms.size === 0) return k;
+  const label = (n: string) => (n === '$' ? asm.here().name : n === '$$' ? asm.sectionStart().name : n);
   if (terms.size === 1) {
     const [[n, c]] = [...terms];
-    if (c === 1) {
-      if (n === '$') return { ...asm.here(), addend: k };
-      if (n === '$$') return { ...asm.sectionStart(), addend: k };
-      return { kind: 'sym', name: n, addend: k };
-    }
+    if (c === 1) return { kind: 'sym', name: label(n), addend: k };
+  }
+  if (terms.size === 2) {
+    const [[n1, c1], [n2, c2]] = [...terms];
+    if (c1 === 1 && c2 === -1) return { kind: 'sym', name: label(n1), addend: k, minus: label(n2) };
+    if (c1 === -1 && c2 === 1) return { kind: 'sym', name: label(n2), addend: k, minus: label(n1) };
   }
   throw new AsmError(`${what} must be a constant or a label plus a constant`);
 }
@@ -194,6 +196,7 @@ function constant(asm: Assembler, v: Lin, what: string): number {
 
 function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' | 'near' } & { op: Operand } {
   let size: MemSize | undefined;
+  let strict = false;
   let farFlag = false;
   let jump: 'short' | 'near' | undefined;
   for (;;) {
@@ -203,7 +206,7 @@ function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' 
     if (w in sizeWords) { size = sizeWords[w]; p.i++; }
     else if (w === 'far') { farFlag = true; p.i++; }
     else if (w === 'short' || w === 'near') { jump = w; p.i++; }
-    else if (w === 'strict') p.i++;
+    else if (w === 'strict') { strict = true; p.i++; }
     else break;
   }
   let op: Operand;
@@ -228,7 +231,12 @@ function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' 
         const r = registers.get(regs[0][0].slice(1))!;
         if (size && size !== r.size) throw new AsmError(`register ${r.name} is not ${Object.keys(sizeWords).find((k) => sizeWords[k] === size)}-sized`);
         op = r;
-      } else op = resolveValue(asm, e, 'an immediate');
+      } else {
+        const v = resolveValue(asm, e, 'an immediate');
+        if (size === 1 || size === 2 || size === 4) op = { kind: 'imm', value: v, size, strict };
+        else if (size) throw new AsmError(`an immediate cannot be ${Object.keys(sizeWords).find((k) => sizeWords[k] === size)}-sized`);
+        else op = v;
+      }
     }
   }
   return jump ? { jump, op } : op;

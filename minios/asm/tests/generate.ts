@@ -2,7 +2,7 @@
 import { formPatterns } from '../encode.js';
 import {
   al, cl, dh, bh, ax, cx, dx, sp, di, eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs,
-  cr0, cr2, cr3, cr4, dr0, dr3, dr6, dr7, mem, sym, farPtr, formatOperand, type Mem, type MemSize, type Operand,
+  cr0, cr2, cr3, cr4, dr0, dr3, dr6, dr7, mem, sym, farPtr, imm, formatOperand, type Mem, type MemSize, type Operand,
 } from '../operands.js';
 
 export interface Case {
@@ -43,7 +43,14 @@ function candidates(p: string): Operand[] {
     case 'm64': return [mems(8)[0], mems(8)[9]];
     case 'mfar': return [{ ...mems()[0], far: true }, { ...mems()[3], far: true }];
     case 'moffs8': case 'moffs16': case 'moffs32': return [mem({ disp: 0x1234 }), mem({ disp: 0x10, seg: fs }), mem({ disp: sym('tgt') })];
-    case 'imm8': case 'imm16': case 'imm32': case 'sx8': return [...imms[p], ...(p === 'imm32' ? [sym('tgt'), sym('tgt', 8)] : [])];
+    case 'imm8': return [...imms[p], imm(5, 1), imm(-3, 1, true)];
+    case 'imm16': return [...imms[p], imm(5, 2), imm(0x1234, 2, true)];
+    case 'imm32': return [...imms[p], sym('tgt'), sym('tgt', 8), imm(5, 4), imm(5, 4, true), imm(sym('tgt'), 4)];
+    case 'sx8': return [...imms[p], imm(5, 1), imm(-5, 1, true)];
+    case 'uimm8': return imms.imm8;
+    case 'uimm16': return imms.imm16;
+    case 'wsx8': return [imm(5, 2), imm(-1, 2)];
+    case 'wimm16': return [imm(0x1234, 2), imm(5, 2, true)];
     case 'one': return [1];
     case 'al': return [al]; case 'ax': return [ax]; case 'eax': return [eax]; case 'cl': return [cl]; case 'dx': return [dx];
     case 'es': return [es]; case 'cs': return [cs]; case 'ss': return [ss]; case 'ds': return [ds]; case 'fs': return [fs]; case 'gs': return [gs];
