@@ -120,7 +120,7 @@ export function isSym(o: Operand): o is SymRef {
 
 /** nasm-style text of an operand, for error messages and listings. */
 export function formatOperand(o: Operand): string {
-  if (typeof o === 'number') return o < 0 || o < 10 ? String(o) : '0x' + o.toString(16);
+  if (typeof o === 'number') return Math.abs(o) < 0x10000 ? String(o) : (o < 0 ? '-0x' : '0x') + Math.abs(o).toString(16);
   switch (o.kind) {
     case 'reg':
       return o.name;
