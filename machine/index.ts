@@ -8,3 +8,4 @@ export { disassemble } from './cpu/disasm.js';
 export { Serial16550 } from './devices/serial.js';
 export { DebugExit } from './devices/debug-exit.js';
 export { OneShotTimer } from './devices/timer.js';
+export { bootMultiboot, createMultibootMachine, parseMultibootElf, type MultibootOptions, type MultibootResult } from './multiboot.js';

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootMultiboot, parseMultibootElf } from '../multiboot.js';
+import { buildKernel, runQemu } from './mb/build.js';
+
+describe('bare Multiboot machine', () => {
+  it('prints over serial exactly what QEMU prints for the CPU suite kernel (workload, flag sweeps, exceptions, paging)', () => {
+    const elf = buildKernel('cpu-suite');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x21 });
+    expect(q.status).toBe(0x21);
+  });
+
+  it('passes the command line and the loader state', () => {
+    // A tiny kernel: copy the cmdline to serial, then exit with EAX's low byte.
+    const elf = buildKernel('echo-cmdline');
+    let out = '';
+    const r = bootMultiboot(elf, { cmdline: 'hello world', onSerial: (s) => { out += s; } });
+    expect(out).toBe('cmdline=hello world magic=2badb002 paging=0\n');
+    expect(r.exit).toBe('debug-exit');
+  });
+
+  it('rejects files that are not Multiboot ELF32 kernels with a clear message', () => {
+    expect(bootMultiboot(new Uint8Array(10))).toMatchObject({ exit: 'bad-image', message: 'not an ELF file' });
+    const elf = buildKernel('echo-cmdline');
+    const noHeader = elf.slice();
+    for (let o = 0; o < 8192; o += 4) if (noHeader[o] === 0x02 && noHeader[o + 1] === 0xb0 && noHeader[o + 2] === 0xad) noHeader[o] = 0;
+    expect(parseMultibootElf(noHeader)).toMatch(/no Multiboot header/);
+    expect(bootMultiboot(elf, { memoryMiB: 1 })).toMatchObject({ exit: 'bad-image' });
+  });
+
+  it('stops at the instruction budget', () => {
+    const elf = buildKernel('echo-cmdline');
+    expect(bootMultiboot(elf, { budget: 10 })).toMatchObject({ exit: 'budget', instructions: 10 });
+  });
+});
