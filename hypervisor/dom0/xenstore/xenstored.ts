@@ -287,7 +287,8 @@ export class XenStore {
     // Parents first, so each child lands in its parent's list.
     for (let i = missing.length - 1; i >= 0; i--) {
       const np = missing[i];
-      this.put(ctx, np, { value: i === 0 ? value.slice() : new Uint8Array(0), children: [], perms, generation: this.generation++ });
+      // xenstored fires watches for the node named in the request only; a watch on a new parent sees that path.
+      this.put(ctx, np, { value: i === 0 ? value.slice() : new Uint8Array(0), children: [], perms, generation: this.generation++ }, i === 0);
       this.linkChild(ctx, np);
     }
     return OK;
