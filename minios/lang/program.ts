@@ -1,0 +1,314 @@
+// Loading a kernel: parse each file with TypeScript's parser, resolve imports, and collect the top-level declarations
+// every module can see (functions, globals, constants, const enums, interfaces, type aliases).
+import ts from 'typescript';
+import path from 'node:path';
+import { CompileError, errorAt, type Diagnostic } from './diagnostics.js';
+import type { KType, StructType } from './types.js';
+import { xenPublic } from './xen.js';
+
+export interface FileSystem {
+  readFile(file: string): string | undefined;
+  exists(file: string): boolean;
+}
+
+/** A name visible at module level. */
+export type Decl =
+  | { k: 'func'; name: string; sym: string; node: ts.FunctionDeclaration; module: Module; external: boolean; type?: KType }
+  | { k: 'global'; name: string; sym: string; node: ts.VariableDeclaration; module: Module; isConst: boolean; type?: KType; storage?: boolean }
+  | { k: 'const'; name: string; node?: ts.Node; module?: Module; value?: bigint; type?: KType; str?: string; state?: 'busy' | 'done' }
+  | { k: 'enum'; name: string; node: ts.EnumDeclaration; module: Module; members?: Map<string, bigint> }
+  | { k: 'struct'; name: string; node?: ts.InterfaceDeclaration; module?: Module; st?: StructType; state?: 'busy' | 'done' }
+  | { k: 'alias'; name: string; node: ts.TypeAliasDeclaration; module: Module; type?: KType; state?: 'busy' | 'done' };
+
+export interface Module {
+  file: string;
+  sf: ts.SourceFile;
+  /** Names declared here. */
+  own: Map<string, Decl>;
+  /** Names declared here with `export`. */
+  exports: Map<string, Decl>;
+  /** Everything visible at module level: own names plus imports. */
+  scope: Map<string, Decl>;
+  /** Modules this one imports, in source order. */
+  deps: Module[];
+}
+
+export interface Program {
+  modules: Module[];
+  /** Modules in emission order: dependencies before dependents. */
+  order: Module[];
+  /** Symbol name -> where it was defined, to catch clashes between files. */
+  symbols: Map<string, { file: string; node: ts.Node }>;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  files: string[];
+  /** Directory of the kit's kernel library (minios/kernel). */
+  kernelDir: string;
+  allowedRoots: string[];
+  fs: FileSystem;
+}
+
+const XEN_SPECIFIER = 'xen/public';
+const KIT_PREFIX = 'minios/';
+
+function within(file: string, root: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(file));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+let xenModule: Module | undefined;
+
+/** "xen/public" as a pseudo-module whose exports are hypervisor/public's structs and constants. */
+function xenPublicModule(): Module {
+  if (xenModule) return xenModule;
+  const pub = xenPublic();
+  const exports = new Map<string, Decl>();
+  for (const [name, st] of pub.structs) exports.set(name, { k: 'struct', name, st, state: 'done' });
+  for (const [name, value] of pub.constants) exports.set(name, { k: 'const', name, value, type: { k: 'lit', big: false }, state: 'done' });
+  const sf = ts.createSourceFile(XEN_SPECIFIER, '', ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  xenModule = { file: XEN_SPECIFIER, sf, own: exports, exports, scope: exports, deps: [] };
+  return xenModule;
+}
+
+export function loadProgram(opts: LoadOptions): Program {
+  const prog: Program = { modules: [], order: [], symbols: new Map(), diagnostics: [] };
+  const byFile = new Map<string, Module>();
+  const roots = opts.allowedRoots.map((r) => path.resolve(r));
+
+  const resolveSpecifier = (spec: string, from: string): string | undefined => {
+    let base: string;
+    if (spec.startsWith('./') || spec.startsWith('../')) base = path.resolve(path.dirname(from), spec);
+    else if (spec.startsWith(KIT_PREFIX)) base = path.join(opts.kernelDir, spec.slice(KIT_PREFIX.length));
+    else return undefined;
+    const stem = base.replace(/\.(js|ts)$/, '');
+    for (const cand of [stem + '.ts', stem + '.kernel.ts', path.join(stem, 'index.ts')]) if (opts.fs.exists(cand)) return cand;
+    return undefined;
+  };
+
+  const load = (file: string, importer?: ts.Node): Module | undefined => {
+    const abs = path.resolve(file);
+    const have = byFile.get(abs);
+    if (have) return have;
+    if (!roots.some((r) => within(abs, r))) {
+      const msg = `'${file}' is outside the folders this kernel may use`;
+      const hint = `import only from your submission folder, "minios/<module>" (the kit library) or "xen/public"`;
+      if (importer) prog.diagnostics.push(errorAt(importer, msg, hint).diag);
+      else prog.diagnostics.push({ file, line: 1, column: 1, message: msg, hint });
+      return undefined;
+    }
+    const text = opts.fs.readFile(abs);
+    if (text === undefined) {
+      const msg = `cannot read '${file}'`;
+      if (importer) prog.diagnostics.push(errorAt(importer, msg).diag);
+      else prog.diagnostics.push({ file, line: 1, column: 1, message: msg, hint: 'check the path' });
+      return undefined;
+    }
+    const sf = ts.createSourceFile(abs, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    const m: Module = { file: abs, sf, own: new Map(), exports: new Map(), scope: new Map(), deps: [] };
+    byFile.set(abs, m);
+    prog.modules.push(m);
+    const parseErrors = (sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+    for (const d of parseErrors) {
+      const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+      prog.diagnostics.push({ file: abs, line: line + 1, column: character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
+    }
+    if (parseErrors.length) return m;
+    collectDeclarations(m, prog);
+    // Imports: resolve and load before binding names.
+    for (const st of sf.statements) {
+      if (!ts.isImportDeclaration(st)) continue;
+      const spec = (st.moduleSpecifier as ts.StringLiteral).text;
+      let dep: Module | undefined;
+      if (spec === XEN_SPECIFIER) dep = xenPublicModule();
+      else {
+        const target = resolveSpecifier(spec, abs);
+        if (!target) {
+          prog.diagnostics.push(errorAt(st.moduleSpecifier, `cannot find kernel module '${spec}'`,
+            `use a relative path ("./util.js"), "minios/<module>" for the kit library, or "xen/public"`).diag);
+          continue;
+        }
+        dep = load(target, st.moduleSpecifier);
+      }
+      if (!dep) continue;
+      m.deps.push(dep);
+      const clause = st.importClause;
+      if (!clause) continue;
+      if (clause.name) {
+        prog.diagnostics.push(errorAt(clause.name, 'default imports are not part of the kernel language', 'import names: import { name } from "..."').diag);
+      }
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) {
+        prog.diagnostics.push(errorAt(nb, 'namespace imports (import * as x) are not part of the kernel language', 'import the names you use: import { a, b } from "..."').diag);
+      } else if (nb) {
+        for (const el of nb.elements) {
+          const name = (el.propertyName ?? el.name).text;
+          const d = dep.exports.get(name);
+          if (!d) {
+            prog.diagnostics.push(errorAt(el, `module '${spec}' has no export named '${name}'`,
+              dep === xenModule ? 'see hypervisor/public for the names of the guest ABI' : 'export it from that file, or check the spelling').diag);
+            continue;
+          }
+          if (m.own.has(el.name.text)) {
+            prog.diagnostics.push(errorAt(el, `'${el.name.text}' is imported and also declared in this file`, 'rename one of them').diag);
+            continue;
+          }
+          m.scope.set(el.name.text, d);
+        }
+      }
+    }
+    for (const [n, d] of m.own) m.scope.set(n, d);
+    return m;
+  };
+
+  for (const f of opts.files) load(f);
+
+  // Emission order: a module after everything it imports; the module holding _start first of all.
+  const seen = new Set<Module>();
+  const visit = (m: Module) => {
+    if (seen.has(m) || m === xenModule) return;
+    seen.add(m);
+    for (const d of m.deps) visit(d);
+    prog.order.push(m);
+  };
+  for (const m of prog.modules) visit(m);
+  const boot = prog.order.findIndex((m) => /^\s*_start\s*:/m.test(m.sf.text));
+  if (boot > 0) prog.order.unshift(...prog.order.splice(boot, 1));
+  return prog;
+}
+
+function isExported(node: ts.Node): boolean {
+  return (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+}
+
+function hasDeclare(node: ts.Node): boolean {
+  return (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Ambient) !== 0;
+}
+
+function collectDeclarations(m: Module, prog: Program): void {
+  const add = (name: ts.Identifier, d: Decl, exported: boolean) => {
+    if (m.own.has(name.text)) {
+      prog.diagnostics.push(errorAt(name, `'${name.text}' is declared twice in this file`, 'rename one of them').diag);
+      return;
+    }
+    m.own.set(name.text, d);
+    if (exported) m.exports.set(name.text, d);
+  };
+  const claimSymbol = (sym: string, node: ts.Node) => {
+    const prev = prog.symbols.get(sym);
+    if (prev) {
+      const where = `${path.basename(prev.file)}:${prev.node.getSourceFile().getLineAndCharacterOfPosition(prev.node.getStart()).line + 1}`;
+      prog.diagnostics.push(errorAt(node, `the symbol '${sym}' is already defined (${where})`, 'kernel functions and globals share one namespace, as in C: rename one').diag);
+      return;
+    }
+    prog.symbols.set(sym, { file: m.file, node });
+  };
+
+  for (const st of m.sf.statements) {
+    try {
+      if (ts.isImportDeclaration(st)) continue;
+      if (ts.isFunctionDeclaration(st)) {
+        if (!st.name) throw errorAt(st, 'a function needs a name');
+        const external = hasDeclare(st) || !st.body;
+        if (!external) claimSymbol(st.name.text, st.name);
+        add(st.name, { k: 'func', name: st.name.text, sym: st.name.text, node: st, module: m, external }, isExported(st));
+      } else if (ts.isVariableStatement(st)) {
+        const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
+        if (!isConst && !(st.declarationList.flags & ts.NodeFlags.Let)) throw errorAt(st, "'var' is not part of the kernel language", "use 'let' or 'const'");
+        if (hasDeclare(st)) throw errorAt(st, "'declare' variables are not supported", 'define the variable in a kernel file, or declare a function implemented in asm');
+        for (const v of st.declarationList.declarations) {
+          if (!ts.isIdentifier(v.name)) throw errorAt(v.name, 'destructuring is not part of the kernel language', 'declare one variable per name');
+          if (isConst && v.initializer && isCompileTimeInit(v.initializer)) {
+            add(v.name, { k: 'const', name: v.name.text, node: v, module: m }, isExported(st));
+          } else {
+            claimSymbol(v.name.text, v.name);
+            add(v.name, { k: 'global', name: v.name.text, sym: v.name.text, node: v, module: m, isConst }, isExported(st));
+          }
+        }
+      } else if (ts.isEnumDeclaration(st)) {
+        const isConstEnum = (ts.getCombinedModifierFlags(st) & ts.ModifierFlags.Const) !== 0;
+        if (!isConstEnum) throw errorAt(st.name, "only 'const enum' is part of the kernel language", "write 'const enum " + st.name.text + "'");
+        add(st.name, { k: 'enum', name: st.name.text, node: st, module: m }, isExported(st));
+      } else if (ts.isInterfaceDeclaration(st)) {
+        add(st.name, { k: 'struct', name: st.name.text, node: st, module: m }, isExported(st));
+      } else if (ts.isTypeAliasDeclaration(st)) {
+        add(st.name, { k: 'alias', name: st.name.text, node: st, module: m }, isExported(st));
+      } else if (ts.isExpressionStatement(st) && ts.isTaggedTemplateExpression(st.expression)) {
+        continue; // module-level asm, handled by the checker
+      } else if (ts.isEmptyStatement(st)) {
+        continue;
+      } else if (ts.isClassDeclaration(st)) {
+        throw errorAt(st, 'classes are not part of the kernel language', 'use an interface for the data and functions that take it');
+      } else if (ts.isExportDeclaration(st) || ts.isExportAssignment(st)) {
+        throw errorAt(st, 'export lists and re-exports are not part of the kernel language', "write 'export' on the declaration itself");
+      } else if (ts.isModuleDeclaration(st)) {
+        throw errorAt(st, 'namespaces are not part of the kernel language', 'use a separate kernel file');
+      } else {
+        throw errorAt(st, `a ${describeSyntax(st)} cannot appear at module level`, 'code belongs inside a function; module level holds declarations and asm`...`');
+      }
+    } catch (e) {
+      if (e instanceof CompileError) prog.diagnostics.push(e.diag);
+      else throw e;
+    }
+  }
+}
+
+/** A module-level const is a compile-time constant unless it names static storage (static_buffer / static_struct). */
+function isCompileTimeInit(e: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return !(ts.isCallExpression(e) && ts.isIdentifier(e.expression) && ['static_buffer', 'static_struct'].includes(e.expression.text));
+}
+
+/** A readable name for a syntax kind, for "X is not part of the kernel language". */
+export function describeSyntax(node: ts.Node): string {
+  const names: Partial<Record<ts.SyntaxKind, string>> = {
+    [ts.SyntaxKind.ArrowFunction]: 'arrow function (closure)',
+    [ts.SyntaxKind.FunctionExpression]: 'function expression (closure)',
+    [ts.SyntaxKind.ObjectLiteralExpression]: 'object literal',
+    [ts.SyntaxKind.ArrayLiteralExpression]: 'array literal',
+    [ts.SyntaxKind.NewExpression]: "'new' expression",
+    [ts.SyntaxKind.ThisKeyword]: "'this'",
+    [ts.SyntaxKind.TemplateExpression]: 'template string with substitutions',
+    [ts.SyntaxKind.TryStatement]: "'try' statement (exceptions)",
+    [ts.SyntaxKind.ThrowStatement]: "'throw' statement (exceptions)",
+    [ts.SyntaxKind.ForInStatement]: "'for...in' loop",
+    [ts.SyntaxKind.ForOfStatement]: "'for...of' loop",
+    [ts.SyntaxKind.LabeledStatement]: 'labeled statement',
+    [ts.SyntaxKind.AwaitExpression]: "'await'",
+    [ts.SyntaxKind.YieldExpression]: "'yield'",
+    [ts.SyntaxKind.TypeOfExpression]: "'typeof' expression",
+    [ts.SyntaxKind.DeleteExpression]: "'delete' expression",
+    [ts.SyntaxKind.VoidExpression]: "'void' expression",
+    [ts.SyntaxKind.AsExpression]: "'as' cast",
+    [ts.SyntaxKind.TypeAssertionExpression]: 'type assertion',
+    [ts.SyntaxKind.NonNullExpression]: "non-null assertion '!'",
+    [ts.SyntaxKind.SpreadElement]: 'spread',
+    [ts.SyntaxKind.ClassExpression]: 'class expression',
+    [ts.SyntaxKind.RegularExpressionLiteral]: 'regular expression',
+    [ts.SyntaxKind.NullKeyword]: "'null'",
+    [ts.SyntaxKind.SuperKeyword]: "'super'",
+    [ts.SyntaxKind.WithStatement]: "'with' statement",
+    [ts.SyntaxKind.DebuggerStatement]: "'debugger' statement",
+    [ts.SyntaxKind.ExpressionStatement]: 'statement',
+    [ts.SyntaxKind.IfStatement]: "'if' statement",
+    [ts.SyntaxKind.ForStatement]: "'for' loop",
+    [ts.SyntaxKind.WhileStatement]: "'while' loop",
+    [ts.SyntaxKind.DoStatement]: "'do' loop",
+    [ts.SyntaxKind.SwitchStatement]: "'switch' statement",
+    [ts.SyntaxKind.Block]: 'block',
+    [ts.SyntaxKind.OptionalType]: 'optional type',
+    [ts.SyntaxKind.UnionType]: 'union type',
+    [ts.SyntaxKind.IntersectionType]: 'intersection type',
+    [ts.SyntaxKind.TypeLiteral]: 'object type literal',
+    [ts.SyntaxKind.ArrayType]: 'array type (T[])',
+    [ts.SyntaxKind.TupleType]: 'tuple type',
+    [ts.SyntaxKind.AnyKeyword]: "'any'",
+    [ts.SyntaxKind.UnknownKeyword]: "'unknown'",
+    [ts.SyntaxKind.StringKeyword]: "'string'",
+    [ts.SyntaxKind.NumberKeyword]: "'number'",
+    [ts.SyntaxKind.BigIntKeyword]: "'bigint'",
+    [ts.SyntaxKind.ObjectKeyword]: "'object'",
+  };
+  return names[node.kind] ?? ts.SyntaxKind[node.kind].replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
