@@ -8,13 +8,20 @@ import { parseInto } from './parser.js';
 
 export type SectionFlags = 'rx' | 'rw' | 'r' | 'bss' | 'note';
 
+/** Source text of an item: the line as written, or the mnemonic and operands of a TS call (formatted on demand). */
+export type ItemText = string | { mn: string; ops: readonly Operand[] };
+
+export function itemText(t: ItemText): string {
+  return typeof t === 'string' ? t : opText(t.mn, t.ops);
+}
+
 /** One unit of a section's contents, in order. */
 export type Item =
-  | { kind: 'bytes'; bytes: number[]; fixups: Fixup[]; pos?: SourcePos; text: string }
-  | { kind: 'branch'; branch: RelaxableBranch; pos?: SourcePos; text: string }
-  | { kind: 'align'; n: number; fill: number; pos?: SourcePos; text: string }
-  | { kind: 'org'; offset: number; pos?: SourcePos; text: string }
-  | { kind: 'res'; size: number; pos?: SourcePos; text: string };
+  | { kind: 'bytes'; bytes: number[]; fixups: Fixup[]; pos?: SourcePos; text: ItemText }
+  | { kind: 'branch'; branch: RelaxableBranch; pos?: SourcePos; text: ItemText }
+  | { kind: 'align'; n: number; fill: number; pos?: SourcePos; text: ItemText }
+  | { kind: 'org'; offset: number; pos?: SourcePos; text: ItemText }
+  | { kind: 'res'; size: number; pos?: SourcePos; text: ItemText };
 
 export interface Section {
   name: string;
@@ -159,9 +166,12 @@ export class Assembler {
     return this.pos;
   }
 
-  private fail(problem: string, text?: string): never {
-    throw new AsmError(problem, this.pos, text);
+  private fail(problem: string, text?: ItemText): never {
+    throw new AsmError(problem, this.pos, text === undefined ? undefined : itemText(text));
   }
+
+  /** The source line being assembled by text(), used as the items' text instead of a reformatted one. */
+  lineText: string | undefined;
 
   private emit(item: Item): void {
     const s = this.currentSection;
@@ -186,12 +196,17 @@ export class Assembler {
 
   /** Any instruction: ins('mov', eax, 1), ins('rep movsd'), ins('lock cmpxchg', mem({ base: edi }), ecx), ins('jmp short', sym('x')). */
   ins(mnemonic: string, ...operands: Operand[]): void {
-    const ops = operands.map((o) => this.qualifyOperand(o));
-    let text = opText(mnemonic.trim().toLowerCase(), ops);
+    const ops: Operand[] = [];
+    let needsConst = false;
+    for (const o of operands) {
+      const q = typeof o === 'object' && o.kind !== 'reg' ? this.qualifyOperand(o) : o;
+      ops.push(q);
+      if (typeof q === 'object' && q.kind !== 'reg') needsConst = true;
+    }
+    const text: ItemText = this.lineText ?? { mn: mnemonic.trim().toLowerCase(), ops };
     try {
       const req = splitMnemonic(mnemonic);
-      text = opText([...req.prefixes, req.mnemonic, ...(req.force ? [req.force] : [])].join(' '), ops);
-      const e = encode({ ...req, operands: ops.map((o) => this.constantOperand(o)) });
+      const e = encode(req, needsConst ? ops.map((o) => this.constantOperand(o)) : ops);
       if ('short' in e) this.emit({ kind: 'branch', branch: e, text });
       else this.emit({ kind: 'bytes', bytes: e.bytes, fixups: e.fixups, text });
     } catch (err) {
@@ -211,16 +226,17 @@ export class Assembler {
 
   /** equ constants become plain numbers so that they get the short encodings numbers get. */
   private constantOperand(o: Operand): Operand {
-    if (typeof o !== 'object') return o;
-    const c = (s: SymRef) => {
-      const v = this.constants.get(s.name);
-      return v === undefined ? s : v + s.addend;
-    };
-    if (o.kind === 'sym') return c(o);
-    if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: c(o.disp) };
-    if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: c(o.offset) };
-    if (o.kind === 'imm' && typeof o.value === 'object') return { ...o, value: c(o.value) };
+    if (typeof o !== 'object' || this.constants.size === 0) return o;
+    if (o.kind === 'sym') return this.constantOf(o);
+    if (o.kind === 'mem' && typeof o.disp === 'object') return { ...o, disp: this.constantOf(o.disp) };
+    if (o.kind === 'far' && typeof o.offset === 'object') return { ...o, offset: this.constantOf(o.offset) };
+    if (o.kind === 'imm' && typeof o.value === 'object') return { ...o, value: this.constantOf(o.value) };
     return o;
+  }
+
+  private constantOf(s: SymRef): SymRef | number {
+    const v = s.minus === undefined ? this.constants.get(s.name) : undefined;
+    return v === undefined ? s : v + s.addend;
   }
 
   // ---- data ----
@@ -228,7 +244,7 @@ export class Assembler {
   private data(size: 1 | 2 | 4 | 8, directive: string, values: (number | bigint | string | SymRef)[]): void {
     const bytes: number[] = [];
     const fixups: Fixup[] = [];
-    const text = `${directive} ${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? v.name : String(v))).join(', ')}`;
+    const text = this.lineText ?? `${directive} ${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? opText('', [v]).trim() : String(v))).join(', ')}`;
     for (let v of values) {
       if (typeof v === 'string') {
         for (const b of textEncoder.encode(v)) bytes.push(b);

@@ -44,6 +44,8 @@ interface Form {
   moffs: boolean;
   farptr: boolean;
   text: string;
+  /** Encoded length apart from prefixes and the memory operand's SIB/displacement. */
+  staticLen: number;
 }
 
 function parseForm(line: string): Form {
@@ -52,7 +54,7 @@ function parseForm(line: string): Form {
   if (roles === undefined || (count === 0 ? roles !== '-' : roles.length !== count)) throw new Error(`form table line needs as many roles as patterns: ${line}`);
   const f: Form = {
     mn, pats: pats === '-' ? [] : pats.split(','), roles: roles === '-' && pats === '-' ? '' : roles,
-    o16: false, opcode: [], plusR: false, modrm: null, imms: [], rel: null, moffs: false, farptr: false, text: `${mn} ${pats}`,
+    o16: false, opcode: [], plusR: false, modrm: null, imms: [], rel: null, moffs: false, farptr: false, text: `${mn} ${pats}`, staticLen: 0,
   };
   for (const tok of enc) {
     if (tok === 'o16') f.o16 = true;
@@ -66,15 +68,22 @@ function parseForm(line: string): Form {
     else if (tok === 'fp') f.farptr = true;
     else throw new Error(`bad encoding token ${tok} in form table line: ${line}`);
   }
+  f.staticLen = (f.o16 ? 1 : 0) + f.opcode.length + (f.modrm !== null ? 1 : 0) + (f.moffs ? 4 : 0) + (f.farptr ? 6 : 0) +
+    (f.rel === 'rb' ? 1 : f.rel === 'rd' ? 4 : 0) + f.imms.reduce((a, k) => a + (k === 'ib' ? 1 : k === 'iw' ? 2 : 4), 0);
   return f;
 }
 
 const formsByMnemonic = new Map<string, Form[]>();
+/** Forms by mnemonic and operand count, index [mnemonic][count]. */
+const formsByArity = new Map<string, Form[][]>();
 for (const line of tableLines) {
   const f = parseForm(line);
   const list = formsByMnemonic.get(f.mn) ?? [];
   list.push(f);
   formsByMnemonic.set(f.mn, list);
+  const byN = formsByArity.get(f.mn) ?? [[], [], [], []];
+  byN[f.pats.length].push(f);
+  formsByArity.set(f.mn, byN);
 }
 
 export function isMnemonic(mn: string): boolean {
@@ -198,11 +207,21 @@ export interface InsRequest {
   mnemonic: string;
   prefixes: string[];
   force?: 'short' | 'near';
-  operands: readonly Operand[];
 }
 
+const splitCache = new Map<string, InsRequest>();
+
 /** Splits 'rep movsd' / 'lock cmpxchg' / 'jmp short' into prefixes, mnemonic and branch size. */
-export function splitMnemonic(text: string): Omit<InsRequest, 'operands'> {
+export function splitMnemonic(text: string): InsRequest {
+  let r = splitCache.get(text);
+  if (!r) {
+    r = splitUncached(text);
+    if (splitCache.size < 10000) splitCache.set(text, r);
+  }
+  return r;
+}
+
+function splitUncached(text: string): InsRequest {
   const words = text.trim().toLowerCase().split(/\s+/);
   const prefixes: string[] = [];
   while (words.length > 1 && isPrefix(words[0])) prefixes.push(words.shift()!);
@@ -216,9 +235,9 @@ export function splitMnemonic(text: string): Omit<InsRequest, 'operands'> {
 }
 
 /** Encodes one instruction; a jmp/jcc to a label comes back as a branch for the linker to size. */
-export function encode(req: InsRequest): Encoded | RelaxableBranch {
-  const { mnemonic: mn, operands: ops } = req;
-  const prefix = req.prefixes.map((p) => prefixBytes[p]);
+export function encode(req: InsRequest, ops: readonly Operand[]): Encoded | RelaxableBranch {
+  const mn = req.mnemonic;
+  const prefix = req.prefixes.length ? req.prefixes.map((p) => prefixBytes[p]) : noPrefix;
   const rel = relaxable.get(mn);
   if (rel && ops.length === 1 && (typeof ops[0] === 'number' || ops[0].kind === 'sym')) {
     const target = ops[0];
@@ -230,22 +249,60 @@ export function encode(req: InsRequest): Encoded | RelaxableBranch {
     if (rel) throw new AsmError(`invalid operand for '${mn}': expected a label, a register or memory`);
     throw new AsmError(`unknown instruction '${mn}'`);
   }
-  for (const o of ops) validateOperand(o);
-  const candidates = forms.filter((f) => f.pats.length === ops.length && f.pats.every((p, i) => matches(p, ops[i], f)));
-  if (!candidates.length) throw new AsmError(diagnose(mn, ops, forms));
-  // An unsized memory operand must get its size from another operand, as in nasm.
-  const mi = ops.findIndex((o) => typeof o === 'object' && o.kind === 'mem' && o.size === undefined && !o.far);
-  if (mi >= 0) {
-    const sizes = new Set(candidates.map((f) => patSize[f.pats[mi]] ?? 0).filter((s) => s !== 0));
-    if (sizes.size > 1) throw new AsmError(`operation size not specified; write byte, word or dword before [`);
+  let mi = -1;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    if (typeof o !== 'object' || o.kind === 'reg') continue;
+    validateOperand(o);
+    if (o.kind === 'mem' && o.size === undefined && !o.far) mi = i;
   }
-  let best: Encoded | undefined;
-  for (const f of candidates) {
-    const e = encodeForm(f, ops, prefix);
-    if (!best || e.bytes.length < best.bytes.length) best = e;
+  let best: Form | undefined;
+  let bestLen = Infinity;
+  let memSize = 0;
+  let memExtra = -1;
+  for (const f of formsByArity.get(mn)![ops.length] ?? []) {
+    let ok = true;
+    for (let i = 0; i < ops.length && ok; i++) ok = matches(f.pats[i], ops[i], f);
+    if (!ok) continue;
+    // An unsized memory operand must get its size from another operand, as in nasm.
+    if (mi >= 0) {
+      const s = patSize[f.pats[mi]] ?? 0;
+      if (s !== 0 && memSize !== 0 && s !== memSize) throw new AsmError(`operation size not specified; write byte, word or dword before [`);
+      if (s !== 0) memSize = s;
+    }
+    let len = f.staticLen;
+    if (f.modrm !== null) {
+      if (memExtra < 0) memExtra = memExtraLen(findMem(ops));
+      len += memExtra;
+    }
+    if (len < bestLen) { best = f; bestLen = len; }
   }
-  return best!;
+  if (!best) throw new AsmError(diagnose(mn, ops, forms));
+  return encodeForm(best, ops, prefix);
 }
+
+function findMem(ops: readonly Operand[]): Mem | undefined {
+  for (const o of ops) if (typeof o === 'object' && o.kind === 'mem') return o;
+  return undefined;
+}
+
+/** SIB and displacement bytes encodeMem will emit for `m` (the same for every ModRM form). */
+function memExtraLen(m: Mem | undefined): number {
+  if (!m) return 0;
+  let base = m.base, index = m.index;
+  if (index && !base && (m.scale === 1 || m.scale === 2)) {
+    base = index;
+    if (m.scale === 1) index = undefined;
+  }
+  if (index && index.num === 4) [base, index] = [index, base];
+  if (!base) return index ? 5 : 4;
+  const sib = index || base.num === 4 ? 1 : 0;
+  if (typeof m.disp !== 'number') return sib + 4;
+  const d = m.disp | 0;
+  return sib + (d === 0 && base.num !== 5 ? 0 : d >= -128 && d <= 127 ? 1 : 4);
+}
+
+const noPrefix: number[] = [];
 
 /** The value of an immediate operand, sized or not. */
 function immValue(o: Operand): number | SymRef {
@@ -253,7 +310,7 @@ function immValue(o: Operand): number | SymRef {
 }
 
 function validateOperand(o: Operand): void {
-  if (typeof o === 'number') {
+  if (typeof o !== 'object') {
     if (!Number.isFinite(o)) throw new AsmError(`immediate ${o} is not a number`);
     return;
   }
@@ -279,14 +336,14 @@ function pushLE(out: number[], v: number, size: number): void {
 }
 
 function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Encoded {
-  const bytes: number[] = [...userPrefix];
+  const bytes: number[] = userPrefix.length ? userPrefix.slice() : [];
   const fixups: Fixup[] = [];
   let rm: Operand | undefined, reg: Register | undefined;
   const imms: Operand[] = [];
   let relTarget: Operand | undefined, moffs: Mem | undefined, farp: Operand | undefined;
-  f.roles.split('').forEach((role, i) => {
+  for (let i = 0; i < f.roles.length; i++) {
     const o = ops[i];
-    switch (role) {
+    switch (f.roles[i]) {
       case 'm': rm = o; break;
       case 'r': reg = o as Register; break;
       case 'b': rm = o; reg = o as Register; break;
@@ -295,20 +352,18 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Enc
       case 'o': moffs = o as Mem; break;
       case 'f': farp = o; break;
     }
-  });
+  }
   const memOp = (typeof rm === 'object' && rm.kind === 'mem' ? rm : undefined) ?? moffs;
   if (memOp?.seg) bytes.push(segPrefix[memOp.seg.num]);
   if (f.o16) bytes.push(0x66);
-  const op = [...f.opcode];
-  if (f.plusR) op[op.length - 1] += reg!.num;
-  bytes.push(...op);
+  for (let i = 0; i < f.opcode.length; i++) bytes.push(f.plusR && i === f.opcode.length - 1 ? f.opcode[i] + reg!.num : f.opcode[i]);
   if (f.modrm !== null) {
     const regField = f.modrm === 'r' ? reg!.num : f.modrm;
     if (typeof rm === 'object' && rm.kind === 'reg') bytes.push(0xc0 | (regField << 3) | rm.num);
     else encodeMem(rm as Mem, regField, bytes, fixups);
   }
   if (f.moffs) putField(bytes, fixups, moffs!.disp, 4, false);
-  f.imms.forEach((kind, i) => putField(bytes, fixups, immValue(imms[i]), kind === 'ib' ? 1 : kind === 'iw' ? 2 : 4, false));
+  for (let i = 0; i < f.imms.length; i++) putField(bytes, fixups, immValue(imms[i]), f.imms[i] === 'ib' ? 1 : f.imms[i] === 'iw' ? 2 : 4, false);
   if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
   if (f.farptr) {
     const fp = farp as { seg: number; offset: number | SymRef };

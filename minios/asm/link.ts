@@ -1,5 +1,5 @@
 // Linking: lays sections out (page-aligned), sizes branches to a fixed point as nasm does, and patches symbol fields.
-import type { Item, Section } from './assembler.js';
+import { itemText, type Item, type ItemText, type Section } from './assembler.js';
 import type { Fixup } from './encode.js';
 import { AsmError, type SourcePos } from './errors.js';
 import type { SymRef } from './operands.js';
@@ -50,7 +50,7 @@ interface Layout {
 }
 
 function itemError(item: Item, problem: string): AsmError {
-  return new AsmError(problem, item.pos, item.text);
+  return new AsmError(problem, item.pos, itemText(item.text));
 }
 
 export function link(sections: Section[], constants: Map<string, number>, globals: Set<string>, base: number): LinkedImage {
@@ -123,7 +123,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
 
   const linked: LinkedSection[] = [];
   const lines: LineEntry[] = [];
-  const listingRows: { section: string; addr: number; bytes: Uint8Array; text: string; pos?: SourcePos }[] = [];
+  const listingRows: ListingRow[] = [];
   sections.forEach((s, si) => {
     const { addr, offsets } = layouts[si];
     const size = offsets[offsets.length - 1];
@@ -184,7 +184,9 @@ function patch(out: Uint8Array, off: number, at: number, f: Fixup, target: numbe
   for (let i = 0; i < f.size; i++) out[off + f.at + i] = (v >>> (8 * i)) & 0xff;
 }
 
-function formatListing(rows: { section: string; addr: number; bytes: Uint8Array; text: string; pos?: SourcePos }[], symbols: Map<string, number>, absolute: Set<string>): string {
+interface ListingRow { section: string; addr: number; bytes: Uint8Array; text: ItemText; pos?: SourcePos }
+
+function formatListing(rows: ListingRow[], symbols: Map<string, number>, absolute: Set<string>): string {
   const labelsAt = new Map<number, string[]>();
   for (const [name, addr] of symbols) if (!absolute.has(name)) (labelsAt.get(addr) ?? labelsAt.set(addr, []).get(addr)!).push(name);
   const out: string[] = [];
@@ -205,7 +207,7 @@ function formatListing(rows: { section: string; addr: number; bytes: Uint8Array;
     lastPos = pos;
     const hex = [...r.bytes].map((b) => b.toString(16).padStart(2, '0'));
     const first = hex.slice(0, 8).join(' ');
-    out.push(`${r.addr.toString(16).padStart(8, '0')}  ${first.padEnd(24)}  ${r.text}`);
+    out.push(`${r.addr.toString(16).padStart(8, '0')}  ${first.padEnd(24)}  ${itemText(r.text)}`);
     for (let i = 8; i < hex.length; i += 8) out.push(`${(r.addr + i).toString(16).padStart(8, '0')}  ${hex.slice(i, i + 8).join(' ')}`);
   }
   return out.join('\n') + '\n';

@@ -4,11 +4,11 @@ import { isMnemonic, isPrefix } from './encode.js';
 import { AsmError } from './errors.js';
 import { registers, type Mem, type MemSize, type Operand, type Register, type SymRef } from './operands.js';
 
-type Tok =
-  | { t: 'id'; v: string; col: number }
-  | { t: 'num'; v: number; col: number }
-  | { t: 'str'; v: string; col: number }
-  | { t: 'op'; v: string; col: number };
+type Tok = ({ t: 'id'; v: string } | { t: 'num'; v: number } | { t: 'str'; v: string } | { t: 'op'; v: string }) & {
+  col: number;
+  /** Index just past the token in the line. */
+  end: number;
+};
 
 const dataDirectives: Record<string, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dq: 8 };
 const resDirectives: Record<string, 1 | 2 | 4 | 8> = { resb: 1, resw: 2, resd: 4, resq: 8 };
@@ -24,6 +24,8 @@ function parseNumber(s: string): number | undefined {
   if ((m = t.match(/^(?:0d)?([0-9]+)d?$/))) return parseInt(m[1], 10);
   return undefined;
 }
+
+const wordRe = /\$\$|\$[0-9][0-9a-fA-F_]*|[0-9][0-9a-zA-Z_]*|[A-Za-z_.?@$][\w.?@$#~]*/y;
 
 function tokenize(line: string): Tok[] {
   const out: Tok[] = [];
@@ -43,24 +45,26 @@ function tokenize(line: string): Tok[] {
         j++;
       }
       if (j >= line.length) throw new AsmError(`unterminated string starting at column ${col}`);
-      out.push({ t: 'str', v: s, col });
       i = j + 1;
+      out.push({ t: 'str', v: s, col, end: i });
       continue;
     }
-    const m = line.slice(i).match(/^(?:\$\$|\$[0-9][0-9a-fA-F_]*|[0-9][0-9a-zA-Z_]*|[A-Za-z_.?@$][\w.?@$#~]*)/);
+    wordRe.lastIndex = i;
+    const m = wordRe.exec(line);
     if (m) {
       const w = m[0];
-      if (/^[0-9]/.test(w) || /^\$[0-9]/.test(w)) {
+      const c0 = w.charCodeAt(0);
+      if ((c0 >= 48 && c0 <= 57) || (c0 === 36 && w.length > 1 && w.charCodeAt(1) >= 48 && w.charCodeAt(1) <= 57)) {
         const n = parseNumber(w);
         if (n === undefined) throw new AsmError(`'${w}' is not a number`);
-        out.push({ t: 'num', v: n, col });
-      } else out.push({ t: 'id', v: w, col });
+        out.push({ t: 'num', v: n, col, end: i + w.length });
+      } else out.push({ t: 'id', v: w, col, end: i + w.length });
       i += w.length;
       continue;
     }
     const two = line.slice(i, i + 2);
-    if (two === '<<' || two === '>>' || two === '//' || two === '%%') { out.push({ t: 'op', v: two, col }); i += 2; continue; }
-    if ('[](),:+-*/%&|^~!'.includes(c)) { out.push({ t: 'op', v: c, col }); i++; continue; }
+    if (two === '<<' || two === '>>' || two === '//' || two === '%%') { out.push({ t: 'op', v: two, col, end: i + 2 }); i += 2; continue; }
+    if ('[](),:+-*/%&|^~!'.includes(c)) { out.push({ t: 'op', v: c, col, end: i + 1 }); i++; continue; }
     throw new AsmError(`unexpected character '${c}' at column ${col}`);
   }
   return out;
@@ -388,7 +392,7 @@ export function parseInto(asm: Assembler, source: string, origin: { file: string
   lines.forEach((raw, n) => {
     const pos = { file: origin.file, line: origin.line + n };
     asm.loc(pos.file, pos.line);
-    const lineText = raw.replace(/;.*$/, '').trim();
+    const lineText = raw.includes(';') ? raw.replace(/;.*$/, '').trim() : raw.trim();
     try {
       let toks = tokenize(raw);
       if (toks[0]?.t === 'op' && toks[0].v === '[') {
@@ -411,10 +415,13 @@ export function parseInto(asm: Assembler, source: string, origin: { file: string
         asm.label(toks[0].v);
         toks = [];
       }
+      if (toks.length) asm.lineText = raw.slice(toks[0].col - 1, toks[toks.length - 1].end);
       statement(asm, toks, lineText);
     } catch (err) {
       if (err instanceof AsmError && !err.pos) throw new AsmError(err.problem, pos, err.source ?? lineText);
       throw err;
+    } finally {
+      asm.lineText = undefined;
     }
   });
 }
