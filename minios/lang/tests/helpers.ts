@@ -16,10 +16,10 @@ export function memoryFs(files: Record<string, string>): FileSystem {
   };
 }
 
-/** Compiles `files` (name -> source; the first is the entry). */
+/** Compiles `files` (name -> source; every file is an entry). */
 export function compile(files: Record<string, string>, opts: { listing?: boolean } = {}): CompileResult {
   return compileKernel({
-    files: [path.join(subDir, Object.keys(files)[0])],
+    files: Object.keys(files).map((f) => path.join(subDir, f)),
     kitRoot: repoRoot,
     allowedRoots: [kernelDir, subDir],
     fs: memoryFs(files),
