@@ -86,9 +86,12 @@ export function link(sections: Section[], constants: Map<string, number>, global
   for (let pass = 0; ; pass++) {
     layouts = [];
     let cursor = base;
+    let first = true;
     sections.forEach((s, si) => {
       const loaded = isLoaded(s.flags);
-      const addr = loaded ? alignUp(cursor, Math.max(PAGE, s.align)) : 0;
+      // The first loaded section starts exactly at base; the others on the next page (or stricter) boundary.
+      const addr = !loaded ? 0 : first ? base : alignUp(cursor, Math.max(PAGE, s.align));
+      if (loaded) first = false;
       const offsets: number[] = [];
       let off = 0;
       s.items.forEach((it, ii) => {
