@@ -280,6 +280,12 @@ export class Assembler {
   dw(...v: (number | string | SymRef)[]): void { this.data(2, 'dw', v); }
   dd(...v: (number | string | SymRef)[]): void { this.data(4, 'dd', v); }
   dq(...v: (number | bigint)[]): void { this.data(8, 'dq', v); }
+  /** Raw bytes (no spread of large arrays needed). */
+  bytes(data: Uint8Array | readonly number[]): void {
+    const bytes = Array.from(data);
+    for (const b of bytes) if (!Number.isInteger(b) || b < -128 || b > 255) this.fail(`byte value ${b} does not fit in 8 bits`, 'db');
+    this.emit({ kind: 'bytes', bytes: bytes.map((b) => b & 0xff), fixups: [], text: this.lineText ?? `db <${bytes.length} bytes>` });
+  }
   ascii(s: string): void { this.data(1, 'db', [s]); }
   asciz(s: string): void { this.data(1, 'db', [s, 0]); }
 

@@ -125,10 +125,8 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
     const data = new TextEncoder().encode(guestText.endsWith('\0') ? guestText : guestText + '\0');
     secs.push({ name: '__xen_guest', type: SHT.PROGBITS, flags: 0, addr: 0, data, size: data.length, align: 1 });
   }
-  let noteIndex = -1;
   if (opts.xenNotes) {
     const data = xenNotesFrom(parseGuest(guestText ?? guestString({})), entry);
-    noteIndex = secs.length;
     secs.push({ name: '.note.Xen', type: SHT.NOTE, flags: 0, addr: 0, data, size: data.length, align: 4 });
   }
   const lines = encodeLineTable(image.lines);
@@ -172,7 +170,8 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
 
   // Program headers: one PT_LOAD per loaded section, plus PT_NOTE.
   const loads = secs.filter((s) => s.flags & SHF.ALLOC);
-  const phnum = loads.length + (noteIndex >= 0 ? 1 : 0);
+  const noteSecs = secs.filter((s) => s.type === SHT.NOTE);
+  const phnum = loads.length + noteSecs.length;
   let off = 52 + 32 * phnum;
   for (const s of secs.slice(1)) {
     if (s.flags & SHF.ALLOC) off = Math.ceil(off / PAGE) * PAGE;
@@ -198,10 +197,7 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
     const fl = 4 | (s.flags & SHF.WRITE ? 2 : 0) | (s.flags & SHF.EXECINSTR ? 1 : 0);
     phdr(PT.LOAD, s.offset!, s.addr, s.addr - paddrOffset, s.type === SHT.NOBITS ? 0 : s.data.length, s.size, fl, PAGE);
   }
-  if (noteIndex >= 0) {
-    const n = secs[noteIndex];
-    phdr(PT.NOTE, n.offset!, 0, 0, n.data.length, n.data.length, 4, 4);
-  }
+  for (const n of noteSecs) phdr(PT.NOTE, n.offset!, 0, 0, n.data.length, n.data.length, 4, 4);
   secs.forEach((s, i) => {
     if (i > 0 && s.type !== SHT.NOBITS) out.set(s.data, s.offset!);
     const o = shoff + 40 * i;

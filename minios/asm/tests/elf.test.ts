@@ -116,6 +116,23 @@ describe('writeElf32', () => {
     expect(image.symbols.get('msg_len')).toBe(6);
   });
 
+  it('takes __xen_guest and notes written in assembly', () => {
+    const a = new Assembler();
+    a.text(`global _start
+_start: hlt
+section __xen_guest
+  db 'GUEST_OS=handmade,XEN_VER=xen-3.0,HYPERCALL_PAGE=0x1,LOADER=generic', 0
+section .note.Xen
+  dd 4, 4, 6
+  db 'Xen', 0
+  db 'abc', 0`);
+    const elf = writeElf32(a.link({ base: 0 }), { entry: '_start' });
+    const r = readElf32(elf);
+    expect(r.xenGuest).toBe('GUEST_OS=handmade,XEN_VER=xen-3.0,HYPERCALL_PAGE=0x1,LOADER=generic');
+    expect(r.notes).toEqual([{ owner: 'Xen', type: 6, desc: new TextEncoder().encode('abc\0') }]);
+    expect(tool('readelf', ['-l', '-W'], elf)).toMatch(/NOTE\s+0x\w+ 0x00000000 0x00000000 0x00014 0x00014 R\s+0x4/);
+  });
+
   it('uses paddrOffset for p_paddr', () => {
     const r = readElf32(writeElf32(image, { entry: '_start', paddrOffset: 0xc0000000 }));
     expect(r.segments[0].paddr).toBe(0);
