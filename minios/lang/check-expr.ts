@@ -47,6 +47,10 @@ const CONVERSIONS = new Set(['u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64
 
 /** The type an untyped constant takes when nothing else decides: i32 (then u32), or i64 for bigint literals. */
 export function defaultType(e: Expr, node: ts.Node): Expr {
+  if (e.type.k === 'lit' && e.k === 'cond') {
+    const a = defaultType(e.a, node);
+    return { ...e, type: a.type, a, b: coerce(e.b, a.type, node, 'the branches of ?:') };
+  }
   if (e.type.k !== 'lit' || !isConst(e)) return e;
   const cands = e.type.big ? [i64, intTypes.u64] : [i32, u32, i64, intTypes.u64];
   for (const t of cands) if (fits(e.value, t)) return mk.const(t, e.value);
@@ -75,6 +79,7 @@ function convert(e: Expr, to: KType): Expr {
 export function coerce(e: Expr, to: KType, node: ts.Node, what: string): Expr {
   const from = e.type;
   if (sameType(from, to)) return e;
+  if (from.k === 'lit' && e.k === 'cond') return { ...e, type: to, a: coerce(e.a, to, node, what), b: coerce(e.b, to, node, what) };
   if (from.k === 'lit' && isConst(e)) {
     if (to.k === 'int') {
       if (!fits(e.value, to)) throw errorAt(node, `constant ${e.value} does not fit in ${typeName(to)} (${what})`, `${typeName(to)} holds ${intRange(to as never).join('..')}; convert explicitly with ${typeName(to)}(x) to wrap`);
@@ -401,9 +406,10 @@ export function checkExpr(ctx: Ctx, node: ts.Expression): Expr {
       let a = checkExpr(ctx, n.whenTrue);
       let b = checkExpr(ctx, n.whenFalse);
       [a, b] = unify(a, b, n, '?:');
-      if (a.type.k === 'lit') [a, b] = [defaultType(a, n.whenTrue), defaultType(b, n.whenFalse)];
-      if (!sameType(a.type, b.type)) b = coerce(b, a.type, n.whenFalse, 'the branches of ?:');
       if (isConst(c)) return c.value ? a : b;
+      // Two constant branches stay an untyped constant until the context gives them a type.
+      if (a.type.k === 'lit' && b.type.k === 'lit') return { k: 'cond', type: a.type.big || b.type.big ? bigLitT : litT, c, a, b };
+      if (!sameType(a.type, b.type)) b = coerce(b, a.type, n.whenFalse, 'the branches of ?:');
       return { k: 'cond', type: a.type, c, a, b };
     }
     case ts.SyntaxKind.TaggedTemplateExpression:

@@ -95,17 +95,21 @@ export function resolveAlias(d: Extract<Decl, { k: 'alias' }>): KType {
   return d.type;
 }
 
+const incomplete = new Set<StructType>();
+
 export function resolveStruct(d: Extract<Decl, { k: 'struct' }>): StructType {
   if (d.st && d.state === 'done') return d.st;
   const node = d.node!;
   const m = d.module!;
-  if (d.state === 'busy') throw errorAt(node.name, `struct '${d.name}' contains itself`, 'a struct may hold a Ptr to its own type, not itself');
+  // Still being laid out: a Ptr to it is fine (the shell is returned); embedding it is caught below.
+  if (d.state === 'busy' && d.st) return d.st;
   if (node.typeParameters) throw errorAt(node, 'generic interfaces are not part of the kernel language');
   if (node.heritageClauses) throw errorAt(node.heritageClauses[0], "'extends' is not part of the kernel language", 'embed the other struct as a field');
   d.state = 'busy';
   // Register a shell first so that Ptr<Self> fields can refer to it.
   const shell: StructType = { name: d.name, size: 0, align: 1, fields: new Map(), origin: m.file };
   d.st = shell;
+  incomplete.add(shell);
   try {
     const spec: { name: string; type: KType }[] = [];
     for (const member of node.members) {
@@ -117,6 +121,9 @@ export function resolveStruct(d: Extract<Decl, { k: 'struct' }>): StructType {
         ? (() => { throw errorAt(member.type!, `struct '${d.name}' contains itself`, 'hold a Ptr<' + d.name + '> instead'); })()
         : resolveType(member.type, m);
       if (t.k === 'void') throw errorAt(member.type, 'a field cannot be void');
+      if ((t.k === 'struct' && incomplete.has(t.s)) || (t.k === 'array' && t.of.k === 'struct' && incomplete.has(t.of.s))) {
+        throw errorAt(member.type, `struct '${d.name}' contains itself through '${member.name.text}'`, 'hold a Ptr to it instead');
+      }
       spec.push({ name: member.name.text, type: t });
     }
     const laid = layoutStruct(d.name, m.file, spec);
@@ -125,6 +132,7 @@ export function resolveStruct(d: Extract<Decl, { k: 'struct' }>): StructType {
     for (const [k, v] of laid.fields) shell.fields.set(k, v);
   } finally {
     d.state = 'done';
+    incomplete.delete(shell);
   }
   return shell;
 }

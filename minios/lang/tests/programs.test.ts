@@ -1,0 +1,233 @@
+// Programs beyond single operators: control flow, structs and pointers, globals, strings, function pointers,
+// calls between the language and hand-written assembly, atomics.
+import { describe, expect, it } from 'vitest';
+import { KernelRunner } from './machine.js';
+
+const program = `
+interface point { x: i32; y: i32; }
+interface node { value: u32; next: Ptr<node>; tag: u8; small: CArray<u16, 3>; where: point; }
+
+const pool = static_buffer<node>(8);
+const page = static_buffer<u8>(4096, 4096);
+let counter: u32 = 5;
+let head: Ptr<node> = NULL;
+let greeting: cstr = "hi there";
+let handler: (x: u32) => u32 = twice;
+const enum Color { Red, Green = 5, Blue }
+const K = 3 * 4 + Color.Blue;
+
+export function twice(x: u32): u32 { return x * 2; }
+export function thrice(x: u32): u32 { return x * 3; }
+
+export function list_sum(n: u32): u32 {
+  head = NULL;
+  for (let i: u32 = 0; i < n; i++) {
+    const nd = pool.add(i);
+    nd.value = i * 10;
+    nd.next = head;
+    nd.small[2] = u16(i + 1000);
+    nd.where.y = i32(i) - 3;
+    head = nd;
+  }
+  let s: u32 = 0;
+  let p = head;
+  while (p != NULL) {
+    s += p.value + p.small[2] + u32(p.where.y);
+    p = p.next;
+  }
+  return s;
+}
+
+export function layout(): u32 {
+  // offsets as gcc -m32 lays the struct out: value 0, next 4, tag 8, small 10, where 16; size 24
+  return sizeof<node>() * 0x1000000 + offsetof<node>("small") * 0x10000 + offsetof<node>("where.y") * 0x100 + offsetof<node>("tag");
+}
+
+export function swap_points(): i32 {
+  const a = stack_struct<point>();
+  const b = stack_struct<point>();
+  a.x = 1; a.y = 2; b.x = 30; b.y = 40;
+  swap(addr_of(a.x), addr_of(b.x));
+  return a.x * 1000 + b.x;
+}
+
+function swap(p: Ptr<i32>, q: Ptr<i32>): void {
+  const t = p[0];
+  p[0] = q[0];
+  q[0] = t;
+}
+
+export function strlen(s: CharPtr): u32 {
+  const p = ptr<u8>(s);
+  let n: u32 = 0;
+  while (p[n] != 0) n++;
+  return n;
+}
+
+export function greeting_len(): u32 { return strlen(greeting) * 100 + "abc".length; }
+
+export function bump(): u32 { counter += 3; counter++; return counter; }
+
+export function classify(n: i32): u32 {
+  switch (n) {
+    case 0: return 100;
+    case 1:
+    case 2: return 200;
+    case Color.Green: { let r: u32 = 0; r = 500; return r; }
+    case -7: break;
+    default: return 900;
+  }
+  return 77;
+}
+
+export function loops(n: u32): u32 {
+  let s: u32 = 0;
+  let i: u32 = 0;
+  do {
+    i++;
+    if (i % 2 == 0) continue;
+    if (i > n) break;
+    s += i;
+  } while (i < 1000);
+  return s;
+}
+
+export function logic(a: u32, b: u32): u32 {
+  let r: u32 = 0;
+  if (a > 3 && b > 3) r |= 1;
+  if (a > 3 || b > 3) r |= 2;
+  if (!(a == b)) r |= 4;
+  const c: bool = a < b;
+  if (c) r |= 8;
+  r |= (a > b ? 16 : 32);
+  return r;
+}
+
+export function indirect(x: u32, which: u32): u32 {
+  if (which == 1) handler = thrice;
+  else handler = twice;
+  return handler(x);
+}
+
+export function bytes(): u32 {
+  page[0] = 0x12; page[1] = 0x34; page[2] = 0x56; page[3] = 0x78;
+  const w = ptr<u32>(page);
+  const h = ptr<u16>(page);
+  return w[0] + u32(h[1]) + u32(page.add(4).diff(page));
+}
+
+export function constants(): u32 { return K; }
+
+export function atomics(): u32 {
+  const w = ptr<u32>(page.add(64));
+  w[0] = 5;
+  const old = xchg(w, 9);
+  const seen = cmpxchg(w, 9, 11);
+  const miss = cmpxchg(w, 9, 13);
+  const before = atomic_add(w, 4);
+  synch_set_bit(33, w);
+  const t = synch_test_and_clear_bit(33, w);
+  const t2 = synch_test_bit(33, w);
+  return old * 0x1000000 + seen * 0x10000 + miss * 0x100 + before + (t ? 0x80000000 : 0) + (t2 ? 0x40000000 : 0) + w[0] * 0;
+}
+
+export function volatile_io(): u32 {
+  const w = ptr<u32>(page.add(128));
+  volatile_write(w, 0xabcd);
+  mb();
+  return volatile_read(w);
+}
+
+declare function asm_add3(a: u32, b: u32, c: u32): u32;
+
+export function call_asm(): u32 { return asm_add3(1, 20, 300); }
+
+asm\`
+    global asm_add3
+asm_add3:
+    mov eax, [esp+4]
+    add eax, [esp+8]
+    add eax, [esp+12]
+    ret
+    global asm_calls_lang
+asm_calls_lang:
+    push 21
+    call twice
+    add esp, 4
+    ret
+\`;
+
+export function naked_seven(): u32 {
+  "naked";
+  asm\`
+    mov eax, 7
+    ret
+  \`;
+}
+
+export function wide(a: u64, b: u32): u64 {
+  const x: u64 = a + u64(b) * 0x100000000n;
+  return x - 1n;
+}
+
+export function nested_calls(a: u32): u32 { return twice(thrice(twice(a)) + twice(a)); }
+
+export function deep(n: u32): u32 { if (n == 0) return 0; return 1 + deep(n - 1); }
+`;
+
+describe('programs on the machine', () => {
+  const k = KernelRunner.of({ 'prog.ts': program });
+  it('builds and walks a linked list of structs through pointers', () => {
+    let want = 0;
+    for (let i = 0; i < 6; i++) want += i * 10 + i + 1000 + (i - 3);
+    expect(k.call('list_sum', [6]).eax).toBe(want >>> 0);
+  });
+  it('lays structs out as gcc -m32 does', () => expect(k.call('layout').eax).toBe((24 << 24) | (10 << 16) | (20 << 8) | 8));
+  it('passes pointers to stack structs and their fields', () => expect(k.call('swap_points').eax).toBe(30 * 1000 + 1));
+  it('reads string literals and globals initialised with them', () => expect(k.call('greeting_len').eax).toBe(803));
+  it('updates initialised globals', () => {
+    expect(k.call('bump').eax).toBe(9);
+    expect(k.call('bump').eax).toBe(13);
+  });
+  it('switches with fallthrough, blocks, enum and negative labels', () => {
+    expect([0, 1, 2, 5, -7, 42].map((n) => k.call('classify', [n >>> 0]).eax)).toEqual([100, 200, 200, 500, 77, 900]);
+  });
+  it('runs do/while with break and continue', () => expect(k.call('loops', [10]).eax).toBe(1 + 3 + 5 + 7 + 9));
+  it('short-circuits logic and picks ternaries', () => {
+    expect(k.call('logic', [5, 9]).eax).toBe(1 | 2 | 4 | 8 | 32);
+    expect(k.call('logic', [1, 1]).eax).toBe(32);
+    expect(k.call('logic', [9, 1]).eax).toBe(2 | 4 | 16);
+  });
+  it('calls through function pointers', () => {
+    expect(k.call('indirect', [7, 1]).eax).toBe(21);
+    expect(k.call('indirect', [7, 0]).eax).toBe(14);
+  });
+  it('reinterprets bytes through typed pointers of a page-aligned buffer', () => {
+    expect(k.addr('page') % 4096).toBe(0);
+    expect(k.call('bytes').eax).toBe((0x78563412 + 0x7856 + 4) >>> 0);
+  });
+  it('folds constants and enums', () => expect(k.call('constants').eax).toBe(18));
+  it('does atomic exchange, compare-exchange, add and bit operations', () => {
+    const r = k.call('atomics').eax;
+    expect((r >>> 24) & 0x3f).toBe(5);
+    expect((r >>> 16) & 0xff).toBe(9);
+    expect((r >>> 8) & 0xff).toBe(11);
+    expect(r & 0x3fffffff & 0xff).toBe(11);
+    expect(r & 0x80000000).not.toBe(0);
+    expect(r & 0x40000000).toBe(0);
+  });
+  it('does volatile reads and writes', () => expect(k.call('volatile_io').eax).toBe(0xabcd));
+  it('calls assembly cdecl and is called by it', () => {
+    expect(k.call('call_asm').eax).toBe(321);
+    expect(k.call('asm_calls_lang').eax).toBe(42);
+  });
+  it('compiles naked functions to their asm only', () => expect(k.call('naked_seven').eax).toBe(7));
+  it('mixes 64-bit and 32-bit values', () => {
+    const { eax, edx } = k.call('wide', [5, 0, 3]);
+    expect([eax, edx]).toEqual([4, 3]);
+  });
+  it('nests calls and recurses deeply', () => {
+    expect(k.call('nested_calls', [5]).eax).toBe(2 * (3 * 10 + 10));
+    expect(k.call('deep', [5000], 10_000_000).eax).toBe(5000);
+  });
+});
