@@ -9,6 +9,11 @@ import { LazyFlags } from './flags.js';
 import { CpuFault, hasErrorCode } from './fault.js';
 import { Insn } from './insn.js';
 import { decode } from './decode.js';
+import { STRAIGHT } from './table.js';
+import { Block, compileBlock } from './block.js';
+
+/** Executions before a block is compiled (local: imported bindings cost a getter call under tsx). */
+const HOT = 40;
 import { deliver, loadDataSegment, readDescriptor } from './protect.js';
 
 /** A port I/O device. */
@@ -67,6 +72,17 @@ export class Cpu extends LazyFlags {
 
   /** Decoded instructions per physical page, indexed by offset. */
   codeCache: ((Insn | undefined)[] | undefined)[] = [];
+  /** Straight-line blocks per physical page, indexed by the offset of their first byte. */
+  blockCache: ((Block | undefined)[] | undefined)[] = [];
+  /**
+   * Compile hot blocks into JavaScript functions (block.ts). Off by default:
+   * on this workload it measured no faster than the interpreter loop.
+   */
+  compileBlocks = false;
+  /** Per page, which bytes belong to cached instructions (writes elsewhere on the page keep the cache). */
+  codeBytes: (Uint8Array | undefined)[] = [];
+  /** Bumped whenever cached code is dropped, so a running block notices. */
+  codeGen = 0;
 
   claimedInts = new Uint8Array(256);
   claimedExc = new Uint8Array(32);
@@ -519,23 +535,32 @@ export class Cpu extends LazyFlags {
   // ---------------------------------------------------------------- decoded code cache
   dropCode(ppn: number): void {
     this.codeCache[ppn] = undefined;
+    this.blockCache[ppn] = undefined;
+    this.codeBytes[ppn] = undefined;
     this.mem.codePages[ppn] = 0;
+    this.codeGen++;
   }
 
   /**
-   * A guest write of `size` bytes at `pa` on a page with decoded code: drops
-   * only the instructions overlapping the written bytes, so data sharing a
-   * page with code does not defeat the cache.
+   * A guest write of `size` bytes at `pa` on a page with cached code: drops
+   * the page's code only if a written byte belongs to a cached instruction,
+   * so data sharing a page with code does not defeat the cache.
    */
   codeWrite(pa: number, size: number): void {
-    const page = this.codeCache[pa >>> 12];
-    if (page === undefined) { this.mem.codePages[pa >>> 12] = 0; return; }
+    const ppn = pa >>> 12;
+    const cov = this.codeBytes[ppn];
+    if (cov === undefined) { this.dropCode(ppn); return; }
     const off = pa & 0xfff;
     const end = Math.min(0x1000, off + size);
-    for (let o = Math.max(0, off - 14); o < end; o++) {
-      const insn = page[o];
-      if (insn !== undefined && o + insn.len > off) page[o] = undefined;
-    }
+    for (let o = off; o < end; o++) if (cov[o]) { this.dropCode(ppn); return; }
+  }
+
+  private markCode(pa: number, len: number): void {
+    const ppn = pa >>> 12;
+    let cov = this.codeBytes[ppn];
+    if (cov === undefined) { cov = new Uint8Array(4096); this.codeBytes[ppn] = cov; }
+    cov.fill(1, pa & 0xfff, (pa & 0xfff) + len);
+    this.mem.codePages[ppn] = 1;
   }
 
   /** Reads one code byte at CS:eip+k for the decoder (faults as a fetch). */
@@ -565,28 +590,102 @@ export class Cpu extends LazyFlags {
       }
       const insn = decode(this, eip);
       if ((lin & 0xfff) + insn.len <= 0x1000) {
-        if (page === undefined) { page = new Array(4096); this.codeCache[ppn] = page; this.mem.codePages[ppn] = 1; }
+        if (page === undefined) { page = new Array(4096); this.codeCache[ppn] = page; }
         page[pa & 0xfff] = insn;
+        this.markCode(pa, insn.len);
       }
       return insn;
     }
     return decode(this, eip);
   }
 
+  /** The cached straight-line block at EIP, building it on a miss; null when it cannot be cached. */
+  private block(): Block | null {
+    const eip = this.eip;
+    const lin = (this.segBase[1] + eip) | 0;
+    const vpn = lin >>> 12;
+    if ((this.tlbFlags[vpn] & this.rMask) === 0 || !this.csBig) return null;
+    const pa = this.tlbPhys[vpn] + (lin & 0xfff);
+    const page = this.blockCache[pa >>> 12];
+    if (page !== undefined) {
+      const b = page[pa & 0xfff];
+      if (b !== undefined) return b;
+    }
+    return this.buildBlock(eip, pa);
+  }
+
+  private buildBlock(eip: number, pa: number): Block | null {
+    const insns: Insn[] = [];
+    const start = pa & 0xfff;
+    let bytes = 0;
+    let off = eip;
+    const gen = this.codeGen;
+    for (;;) {
+      let insn: Insn;
+      try {
+        insn = decode(this, off);
+      } catch (e) {
+        if (insns.length === 0) throw e;
+        break; // a fault while decoding ahead belongs to that later instruction
+      }
+      if (start + bytes + insn.len > 0x1000) break;
+      insns.push(insn);
+      bytes += insn.len;
+      off = (off + insn.len) >>> 0;
+      if (!STRAIGHT.has(insn.exec) || insns.length >= 32) break;
+    }
+    // Decoding walks page tables (A bits) and may have dropped code; only cache a clean result.
+    if (insns.length === 0 || gen !== this.codeGen) return null;
+    const ppn = pa >>> 12;
+    let page = this.blockCache[ppn];
+    if (page === undefined) { page = new Array(4096); this.blockCache[ppn] = page; }
+    const blk = new Block(insns);
+    page[start] = blk;
+    this.markCode(pa, bytes);
+    return blk;
+  }
+
   // ---------------------------------------------------------------- run loop
   run(budget: number): Exit {
     this.pendingExit = null;
     let n = 0;
+    let inBlock: Block | null = null;
+    let blockStart = 0;
     this.stopAt = budget;
     while (n < this.stopAt) {
       try {
         while (n < this.stopAt) {
           this.runDone = n;
-          const insn = this.fetch();
-          this.insnEip = this.eip;
-          this.eip = (this.eip + insn.len) >>> 0;
-          insn.exec(this, insn);
-          n++;
+          const blk = this.block();
+          if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit) {
+            // Single step: uncacheable code, the budget ends inside the block, or the block crosses the CS limit.
+            const insn = this.fetch();
+            this.insnEip = this.eip;
+            this.eip = (this.eip + insn.len) >>> 0;
+            insn.exec(this, insn);
+            n++;
+            continue;
+          }
+          blockStart = this.eip;
+          if (blk.fn !== null) {
+            inBlock = blk;
+            n += blk.fn(this);
+            inBlock = null;
+          } else {
+            if (++blk.hits >= HOT && this.compileBlocks) blk.fn = compileBlock(blk);
+            const insns = blk.insns;
+            const gen = this.codeGen;
+            let eip = this.eip;
+            for (let k = 0; k < insns.length; k++) {
+              const insn = insns[k];
+              this.insnEip = eip;
+              eip = (eip + insn.len) >>> 0;
+              this.eip = eip;
+              insn.exec(this, insn);
+              n++;
+              if (this.eip !== eip || this.codeGen !== gen) break;
+            }
+          }
         }
       } catch (e) {
         if (!(e instanceof CpuFault)) {
@@ -594,6 +693,9 @@ export class Cpu extends LazyFlags {
           this.pendingExit = { kind: 'shutdown', reason: `internal emulator error at eip 0x${this.insnEip.toString(16)}: ${e instanceof Error ? e.message : String(e)}` };
           break;
         }
+        // Instructions of a compiled block that retired before the fault.
+        if (inBlock !== null) n += inBlock.doneBefore(blockStart, this.insnEip);
+        inBlock = null;
         this.eip = this.insnEip;
         // Each exception counts against the budget so fault loops end.
         n++;

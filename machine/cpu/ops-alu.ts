@@ -252,39 +252,42 @@ export function shiftDouble(c: Cpu, i: Insn): void {
   const size = i.size, w = WIDTH[size], sign = SIGN[size];
   if (count === 0) { if (i.mod !== 3) c.rd(size, i.seg, c.ea(i)); return; }
   const src = c.getReg(size, i.reg);
-  let cf = 0;
-  const compute = (a: number): number => {
-    if (size === 2 && count > 16) {
-      // Undefined on hardware; shift the 48-bit a:src:a pattern as Intel parts do.
-      const wide = left ? (BigInt(a) << 32n) | (BigInt(src) << 16n) | BigInt(a) : (BigInt(a) << 32n) | (BigInt(src) << 16n) | BigInt(a);
-      if (left) { cf = Number((wide >> BigInt(48 - count)) & 1n); return Number((wide >> BigInt(32 - count)) & 0xffffn); }
-      const w2 = (BigInt(a) << 32n) | (BigInt(a) << 16n) | BigInt(src);
-      cf = Number((w2 >> BigInt(16 + count - 1)) & 1n);
-      return Number((w2 >> BigInt(16 + count)) & 0xffffn) | 0;
-    }
-    if (left) {
-      cf = (a >>> (w - count)) & 1;
-      return trunc((a << count) | (src >>> (w - count)), size);
-    }
-    cf = (a >>> (count - 1)) & 1;
-    return trunc((a >>> count) | (src << (w - count)), size);
-  };
   let a: number, r: number;
-  if (i.mod === 3) { a = c.getReg(size, i.rm); r = compute(a); c.setReg(size, i.rm, r); }
-  else { const addr = c.ea(i); a = c.rd(size, i.seg, addr); r = compute(a); c.wr(size, i.seg, addr, r); }
+  if (i.mod === 3) { a = c.getReg(size, i.rm); r = shiftDoubleCompute(left, a, src, count, size, w); c.setReg(size, i.rm, r); }
+  else { const addr = c.ea(i); a = c.rd(size, i.seg, addr); r = shiftDoubleCompute(left, a, src, count, size, w); c.wr(size, i.seg, addr, r); }
   const of = ((a ^ r) & sign) !== 0 ? 0x800 : 0;
-  c.setFlagBits(0x8d5, cf | of | szp(r, size));
+  c.setFlagBits(0x8d5, sdCf | of | szp(r, size));
+}
+
+let sdCf = 0;
+function shiftDoubleCompute(left: boolean, a: number, src: number, count: number, size: number, w: number): number {
+  if (size === 2 && count > 16) {
+    // Undefined on hardware; shift the 48-bit a:src:a pattern.
+    const wide = (BigInt(a) << 32n) | (BigInt(src) << 16n) | BigInt(a);
+    if (left) { sdCf = Number((wide >> BigInt(48 - count)) & 1n); return Number((wide >> BigInt(32 - count)) & 0xffffn); }
+    const w2 = (BigInt(a) << 32n) | (BigInt(a) << 16n) | BigInt(src);
+    sdCf = Number((w2 >> BigInt(16 + count - 1)) & 1n);
+    return Number((w2 >> BigInt(16 + count)) & 0xffffn);
+  }
+  if (left) {
+    sdCf = (a >>> (w - count)) & 1;
+    return trunc((a << count) | (src >>> (w - count)), size);
+  }
+  sdCf = (a >>> (count - 1)) & 1;
+  return trunc((a >>> count) | (src << (w - count)), size);
 }
 
 // ---------------------------------------------------------------- multiply and divide
-/** Unsigned 32x32 -> 64 product as [lo, hi]. */
-export function mul32(a: number, b: number): [number, number] {
+/** High half of the last mul32 (a module variable, so no array is allocated per multiply). */
+let mulHi = 0;
+/** Unsigned 32x32 -> 64 product: returns the low half; the high half is left in mulHi. */
+export function mul32(a: number, b: number): number {
   const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
   const ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
   const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   const hi = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
-  const lo = (((mid & 0xffff) << 16) | (ll & 0xffff)) >>> 0;
-  return [lo, hi];
+  mulHi = hi;
+  return (((mid & 0xffff) << 16) | (ll & 0xffff)) >>> 0;
 }
 
 function mulFlags(c: Cpu, overflow: boolean, lo: number, size: number): void {
@@ -309,7 +312,7 @@ export function mulE(c: Cpu, i: Insn): void {
     mulFlags(c, signed ? p !== sext(p & 0xffff, 2) : (p & 0xffff0000) !== 0, p & 0xffff, 2);
   } else {
     const a = r[0];
-    const [lo, uhi] = mul32(a, b);
+    const lo = mul32(a, b), uhi = mulHi;
     let hi = uhi;
     if (signed) hi = (uhi - ((a | 0) < 0 ? b : 0) - ((b | 0) < 0 ? a : 0)) >>> 0;
     r[0] = lo; r[2] = hi;
@@ -320,7 +323,8 @@ export function mulE(c: Cpu, i: Insn): void {
 function imulTrunc(c: Cpu, a: number, b: number, size: number): number {
   if (size === 4) {
     const lo = Math.imul(a, b) >>> 0;
-    const [, uhi] = mul32(a >>> 0, b >>> 0);
+    mul32(a >>> 0, b >>> 0);
+    const uhi = mulHi;
     const hi = (uhi - ((a | 0) < 0 ? b >>> 0 : 0) - ((b | 0) < 0 ? a >>> 0 : 0)) >>> 0;
     mulFlags(c, hi !== ((lo | 0) >> 31 >>> 0), lo, 4);
     return lo;
@@ -455,19 +459,21 @@ export function bitOp(c: Cpu, i: Insn): void {
     off = i.mod === 3 ? 0 : (sext(src, size) >> (size === 4 ? 5 : 4)) * size;
   }
   const mask = size === 4 ? (1 << bit) >>> 0 : 1 << bit;
-  const apply = (a: number): number =>
-    kind === 1 ? trunc(a | mask, size) : kind === 2 ? trunc(a & ~mask, size) : trunc(a ^ mask, size);
   let a: number;
   if (i.mod === 3) {
     a = c.getReg(size, i.rm);
-    if (kind) c.setReg(size, i.rm, apply(a));
+    if (kind) c.setReg(size, i.rm, bitApply(kind, a, mask, size));
   } else {
     const addr = (c.ea(i) + off) >>> 0;
     const ad = i.a16 ? addr & 0xffff : addr;
     a = c.rd(size, i.seg, ad);
-    if (kind) c.wr(size, i.seg, ad, apply(a));
+    if (kind) c.wr(size, i.seg, ad, bitApply(kind, a, mask, size));
   }
   c.setFlagBits(1, (a >>> bit) & 1);
+}
+
+function bitApply(kind: number, a: number, mask: number, size: number): number {
+  return kind === 1 ? trunc(a | mask, size) : kind === 2 ? trunc(a & ~mask, size) : trunc(a ^ mask, size);
 }
 
 /** bsf/bsr (0F BC/BD). */

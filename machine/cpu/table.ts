@@ -184,3 +184,18 @@ set(0x1be, 'movsx', 'Gv,Eb', M.movsx); set(0x1bf, 'movsx', 'Gv,Ew', M.movsx);
 set(0x1c0, 'xadd', 'Eb,Gb', M.xadd); set(0x1c1, 'xadd', 'Ev,Gv', M.xadd);
 TABLE[0x1c7] = { group: [null, d('cmpxchg8b', 'Mq', M.cmpxchg8b), null, null, null, null, null, null] };
 for (let r = 0; r < 8; r++) set(0x1c8 + r, 'bswap', 'Zv', M.bswap);
+
+/**
+ * Handlers that never transfer control, exit to the host or change CPL,
+ * segment bases or paging: the CPU chains them into straight-line blocks.
+ * (Faults are thrown and end a block anyway.)
+ */
+export const STRAIGHT = new Set<Exec>([
+  A.aluEG, A.aluGE, A.aluAI, A.grp1, A.testEG, A.testAI, A.testEI, A.incDecReg, A.incDecE, A.notE, A.negE,
+  A.grp2, A.shiftDouble, A.mulE, A.imulGE, A.imulGEI, A.divE, A.daa, A.das, A.aaa, A.aas, A.aam, A.aad,
+  A.bitOp, A.bitScan,
+  M.movEG, M.movGE, M.movEI, M.movRI, M.movAO, M.movOA, M.movES, M.movzx, M.movsx, M.lea, M.xchgEG, M.xchgAR,
+  M.nop, M.cmpxchg, M.cmpxchg8b, M.xadd, M.bswap, M.cbw, M.cwd, M.pushR, M.popR, M.pushI, M.pushE, M.popE,
+  M.pusha, M.popa, M.enter, M.leave, M.pushf, M.sahf, M.lahf, M.clc, M.stc, M.cmc, M.cld, M.std,
+  M.setcc, M.cmovcc, M.salc, M.xlat, M.movs, M.stos, M.lods, M.cmps, M.scas,
+]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODE, makeMachine } from './harness.js';
+import { CODE, PGTAB, makeMachine, nasm } from './harness.js';
 import { buildWorkloadImage, runWorkloadNative } from './gcc.js';
 
 describe('gcc -O2 -m32 workload', () => {
@@ -13,5 +13,66 @@ describe('gcc -O2 -m32 workload', () => {
     expect(exit.kind).toBe('interrupt');
     const out = [m.cpu.regs[0], ...Array.from({ length: 7 }, (_, k) => m.mem.read32(0x8000 + 4 * k))];
     expect(out.join(' ')).toBe(runWorkloadNative(2));
+  });
+});
+
+describe('compiled blocks', () => {
+  it('give the same state and instruction count as interpreted blocks, including faults inside blocks', () => {
+    const runIt = (compile: boolean) => {
+      const m = makeMachine({ cpl: 1, memory: 8 << 20 });
+      m.cpu.compileBlocks = compile;
+      m.mem.writeBytes(CODE, buildWorkloadImage());
+      m.cpu.regs[3] = 1;
+      m.cpu.regs[4] = 0x200000;
+      m.cpu.claimInterrupt(0x80, true);
+      // Claim #PF and unmap the output page: the stores to it fault mid-block; the host maps it and resumes.
+      m.cpu.claimException(14, true);
+      m.mem.write32(0x5000 + 8 * 4, 0);
+      const exits: string[] = [];
+      for (;;) {
+        const exit = m.cpu.run(50_000_000);
+        exits.push(`${exit.kind}@${m.clock.instructions}`);
+        if (exit.kind !== 'exception') break;
+        m.mem.write32(0x5000 + 8 * 4, 0x8007);
+        m.cpu.invlpg(0x8000);
+      }
+      return { exits, regs: Array.from(m.cpu.regs), out: m.mem.readBytes(0x8000, 32) };
+    };
+    const a = runIt(false), b = runIt(true);
+    expect(a.exits.length).toBeGreaterThan(1);
+    expect(b).toEqual(a);
+  });
+
+  it('count retired instructions exactly when a hot block faults in its middle', () => {
+    const runIt = (compile: boolean) => {
+      const m = makeMachine({ cpl: 1 });
+      m.cpu.compileBlocks = compile;
+      m.mem.writeBytes(CODE, nasm(`
+        mov esi, 0x200000
+        mov ecx, 3000
+      l: add eax, 1
+        mov [esi], eax
+        add esi, 4
+        dec ecx
+        jnz l
+        int 0x80`, CODE));
+      m.cpu.claimInterrupt(0x80, true);
+      m.cpu.claimException(14, true);
+      for (const p of [0x201, 0x202]) m.mem.write32(PGTAB + p * 4, 0);
+      const exits: string[] = [];
+      for (;;) {
+        const exit = m.cpu.run(1_000_000);
+        exits.push(`${exit.kind}@${m.clock.instructions}:${m.cpu.eip.toString(16)}`);
+        if (exit.kind !== 'exception') break;
+        const page = (exit.cr2 ?? 0) >>> 12;
+        m.mem.write32(PGTAB + page * 4, (page << 12) | 7);
+      }
+      return { exits, regs: Array.from(m.cpu.regs), sum: m.mem.read32(0x202000) };
+    };
+    const a = runIt(false), b = runIt(true);
+    // Each fault counts one instruction against the budget (so fault loops end); the
+    // faulting store is at 0x1000d, after the 3-byte add.
+    expect(a.exits).toEqual([`exception@${2 + 5 * 1024 + 1 + 1}:1000d`, `exception@${2 + 5 * 2048 + 1 + 2}:1000d`, `interrupt@${2 + 5 * 3000 + 1 + 2}:10017`]);
+    expect(b).toEqual(a);
   });
 });
