@@ -67,6 +67,7 @@ function xenPublicModule(): Module {
   const exports = new Map<string, Decl>();
   for (const [name, st] of pub.structs) exports.set(name, { k: 'struct', name, st, state: 'done' });
   for (const [name, value] of pub.constants) exports.set(name, { k: 'const', name, value, type: { k: 'lit', big: false }, state: 'done' });
+  for (const [name, str] of pub.strings) exports.set(name, { k: 'const', name, str, state: 'done' });
   const sf = ts.createSourceFile(XEN_SPECIFIER, '', ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   xenModule = { file: XEN_SPECIFIER, sf, own: exports, exports, scope: exports, deps: [] };
   return xenModule;

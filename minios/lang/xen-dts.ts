@@ -27,6 +27,7 @@ export function xenPublicDts(): string {
     }
     if (name !== st.name) out.push(`export type ${name} = ${st.name};`);
   }
+  for (const [name, v] of pub.strings) out.push(`export declare const ${name}: cstr;`);
   for (const [name, v] of pub.constants) out.push(`/** ${v} */\nexport declare const ${name}: number;`);
   return out.join('\n') + '\n';
 }
