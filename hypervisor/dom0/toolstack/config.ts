@@ -63,14 +63,17 @@ export function parseRaw(text: string, file: string, firstLine = 1): RawEntry[] 
     }
     if (c === '[') {
       i++;
+      const opened = line;
+      const unclosed = () => { line = opened; err('list opened with [ is not closed'); };
       const items: RawValue[] = [];
       for (;;) {
         skipBlank(true);
         if (text[i] === ']') { i++; return items; }
-        if (i >= text.length) err('list opened with [ is not closed');
+        if (i >= text.length) unclosed();
         items.push(value(true));
         skipBlank(true);
         if (text[i] === ',') { i++; continue; }
+        if (i >= text.length) unclosed();
         if (text[i] !== ']') err(`expected , or ] in the list, found ${describe(text[i])}`);
       }
     }
