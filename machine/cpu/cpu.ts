@@ -657,13 +657,20 @@ export class Cpu extends LazyFlags {
         while (n < this.stopAt) {
           this.runDone = n;
           const blk = this.block();
-          if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit) {
-            // Single step: uncacheable code, the budget ends inside the block, or the block crosses the CS limit.
+          if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit || (this.flags & 0x100) !== 0) {
+            // Single step: uncacheable code, the budget ends inside the block, the
+            // block crosses the CS limit, or EFLAGS.TF asks for a #DB after each instruction.
+            const tf = (this.flags & 0x100) !== 0;
             const insn = this.fetch();
             this.insnEip = this.eip;
             this.eip = (this.eip + insn.len) >>> 0;
             insn.exec(this, insn);
             n++;
+            if (tf && this.pendingExit === null) {
+              this.dr[6] = (this.dr[6] | 0x4000) >>> 0; // DR6.BS
+              this.insnEip = this.eip;
+              this.raise(1, -1);
+            }
             continue;
           }
           blockStart = this.eip;

@@ -219,3 +219,33 @@ describe('exits', () => {
     expect(m.cpu.readLinear(0x7ffffffe, 4, { write: false, user: false })).toBeNull();
   });
 });
+
+describe('single-step and PAE', () => {
+  it('EFLAGS.TF raises #DB after each instruction (a trap: EIP after it)', () => {
+    const r = runAsm('nop\nnop\nnop', { cpl: 1, setup: (m) => { m.cpu.claimException(1, true); m.cpu.setEflags(0x302); } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 1, insnEip: CODE + 1 });
+    expect(r.cpu.eip).toBe(CODE + 1);
+    expect(r.cpu.dr[6] & 0x4000).toBe(0x4000);
+    expect(r.clock.instructions).toBe(1);
+  });
+  it('PAE paging: 3-level walk with 4 KiB and 2 MiB pages, faults with CR2', () => {
+    const r = runAsm('mov eax, [0x40001234]\nmov ebx, [0x80201008]\nmov ecx, [0x80400000]', {
+      cpl: 0, paging: false, memory: 16 << 20,
+      setup: (m) => {
+        const pdpt = 0x20000, pd1 = 0x21000, pd2 = 0x22000, pt = 0x23000, pd0 = 0x24000;
+        m.mem.write32(pdpt, pd0 | 1); m.mem.write32(pdpt + 8, pd1 | 1); m.mem.write32(pdpt + 16, pd2 | 1);
+        m.mem.write32(pd0, 0x00000083); // 0-2 MiB identity, 2 MiB page (code and stacks)
+        m.mem.write32(pd1, pt | 7);
+        m.mem.write32(pt + 1 * 8, 0x300007); // 0x40001000 -> 0x300000
+        m.mem.write32(pd2 + 1 * 8, 0x00600083); // 0x80200000 -> 0x600000 (2 MiB)
+        m.mem.write32(0x300234, 0x11111111); m.mem.write32(0x601008, 0x22222222);
+        m.cpu.setCr4(0x20); m.cpu.setCr3(pdpt); m.cpu.setCr0(m.cpu.cr0 | 0x80000000);
+        m.cpu.claimException(14, true);
+      },
+    });
+    expect(r.cpu.regs[0]).toBe(0x11111111);
+    expect(r.cpu.regs[3]).toBe(0x22222222);
+    expect(r.exit).toMatchObject({ kind: 'exception', vector: 14, errorCode: 0, cr2: 0x80400000 });
+    expect(r.mem.read32(0x23008) & 0x20).toBe(0x20);
+  });
+});
