@@ -35,7 +35,7 @@ export function xenPublic(): XenPublic {
   const byDef = new Map<StructDef, StructType>();
   const ident = /^[A-Za-z_$][\w$]*$/;
   for (const mod of publicModules) {
-    for (const [name, value] of Object.entries(mod)) {
+    for (const [name, value] of Object.entries(mod).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (typeof value === 'number' && Number.isInteger(value)) constants.set(name, BigInt(value));
       else if (typeof value === 'bigint') constants.set(name, value);
       else if (typeof value === 'string') strings.set(name, value);
