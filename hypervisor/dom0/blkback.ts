@@ -85,7 +85,8 @@ export class VbdBackend {
     const fe = Number(this.xs.read(`${this.frontendPath}/state`) ?? String(XenbusState.Unknown));
     switch (fe) {
       case XenbusState.Initialising:
-        if (this.state === XenbusState.Closed) this.switchState(XenbusState.InitWait);
+        // A frontend starting over after Closed (a reboot, or after we gave up on it) gets a fresh InitWait.
+        if (this.state === XenbusState.Closed && this.fd !== undefined) { this.lastError = undefined; this.switchState(XenbusState.InitWait); }
         break;
       case XenbusState.Initialised:
       case XenbusState.Connected:

@@ -52,7 +52,7 @@ export class Tree {
   constructor(from?: Tree) {
     this.nodes = new Map(from?.nodes);
     this.owned = new Map(from?.owned);
-    if (!from) this.nodes.set('/', { value: new Uint8Array(0), children: [], perms: [{ id: 0, perm: 'n' }], generation: 0 });
+    if (!from) this.put('/', { value: new Uint8Array(0), children: [], perms: [{ id: 0, perm: 'n' }], generation: 0 });
   }
 
   clone(): Tree { return new Tree(this); }

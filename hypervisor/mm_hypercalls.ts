@@ -1,0 +1,3 @@
+// Memory-management hypercalls (filled in by mm.ts).
+import type { HypercallEntry } from './hypercall.js';
+export const HYPERCALLS_MM: Record<number, HypercallEntry> = {};

@@ -1,0 +1,111 @@
+// Scheduling: the pluggable scheduler interface (in the manner of Xen's
+// struct scheduler, book chapter 12), a round-robin scheduler, and the
+// sched_op / sched_op_compat hypercalls (yield, block, shutdown, poll).
+import type { Domain } from './domain.js';
+import type { Hypervisor } from './hypervisor.js';
+import { SCHEDOP, XEN_ERRNO } from './public/xen.js';
+import { sched_poll, sched_shutdown } from './public/structs.js';
+import { SI } from './shared_info.js';
+
+/**
+ * A scheduler chooses which runnable domain runs next and for how long.
+ * Time is measured in retired instructions of the virtual clock.
+ */
+export interface Scheduler {
+  readonly name: string;
+  add(dom: Domain): void;
+  remove(dom: Domain): void;
+  /** A domain whose state is 'running', or undefined when none can run. */
+  pick(now: number): Domain | undefined;
+  /** Instructions the domain may run before the scheduler is asked again. */
+  sliceFor(dom: Domain): number;
+  /** The domain ran this many instructions. */
+  charge(dom: Domain, instructions: number): void;
+  /** The domain gave up the rest of its slice (SCHEDOP_yield or block). */
+  yielded?(dom: Domain): void;
+}
+
+/** Runs domains in turn, a fixed slice each. */
+export class RoundRobinScheduler implements Scheduler {
+  readonly name = 'round-robin';
+  private queue: Domain[] = [];
+  private at = 0;
+  constructor(readonly slice = 1_000_000) {}
+  add(dom: Domain): void { if (!this.queue.includes(dom)) this.queue.push(dom); }
+  remove(dom: Domain): void {
+    const i = this.queue.indexOf(dom);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    if (this.at > i) this.at--;
+  }
+  pick(): Domain | undefined {
+    for (let k = 0; k < this.queue.length; k++) {
+      const d = this.queue[(this.at + k) % this.queue.length];
+      if (d.state === 'running') {
+        this.at = (this.at + k + 1) % this.queue.length;
+        return d;
+      }
+    }
+    return undefined;
+  }
+  sliceFor(): number { return this.slice; }
+  charge(): void {}
+}
+
+const { EFAULT, EINVAL, ENOSYS } = XEN_ERRNO;
+
+/** SCHEDOP_block: clear the upcall mask and sleep unless an event is already pending. */
+export function block(hv: Hypervisor, dom: Domain): number {
+  const base = dom.sharedInfoMfn << 12;
+  hv.mem.write8(base + SI.upcallMask(0), 0);
+  hv.reschedule = true;
+  hv.scheduler.yielded?.(dom);
+  if (hv.mem.read8(base + SI.upcallPending(0))) return 0;
+  dom.state = 'blocked';
+  return 0;
+}
+
+export function schedYield(hv: Hypervisor, dom: Domain): number {
+  hv.reschedule = true;
+  hv.scheduler.yielded?.(dom);
+  return 0;
+}
+
+/** __HYPERVISOR_sched_op(cmd, arg). */
+export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number): number {
+  switch (cmd) {
+    case SCHEDOP.yield: return schedYield(hv, dom);
+    case SCHEDOP.block: return block(hv, dom);
+    case SCHEDOP.shutdown: {
+      const b = dom.guest.read(arg, sched_shutdown.size);
+      if (!b) return -EFAULT;
+      const reason = new DataView(b.buffer).getUint32(0, true);
+      if (reason > 5) return -EINVAL;
+      hv.shutdownDomain(dom, reason);
+      return 0;
+    }
+    case SCHEDOP.poll: {
+      const b = dom.guest.read(arg, sched_poll.size);
+      if (!b) return -EFAULT;
+      const v = new DataView(b.buffer);
+      return hv.events.poll(dom, v.getUint32(0, true), v.getUint32(4, true),
+        v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32);
+    }
+    default:
+      return -ENOSYS;
+  }
+}
+
+/** __HYPERVISOR_sched_op_compat(cmd, arg): the shutdown reason is the argument itself. */
+export function doSchedOpCompat(hv: Hypervisor, dom: Domain, cmd: number, arg: number): number {
+  switch (cmd) {
+    case SCHEDOP.yield: return schedYield(hv, dom);
+    case SCHEDOP.block: return block(hv, dom);
+    case SCHEDOP.shutdown:
+      if (arg > 5) return -EINVAL;
+      hv.shutdownDomain(dom, arg);
+      return 0;
+    default:
+      return -ENOSYS;
+  }
+}
