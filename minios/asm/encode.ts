@@ -286,15 +286,30 @@ function findMem(ops: readonly Operand[]): Mem | undefined {
   return undefined;
 }
 
+/**
+ * Base, index and scale as nasm encodes them: [x*2] becomes [x+x] and [x*1] becomes [x]; esp written as an index
+ * moves to the base; and when the displacement is a label plus a nonzero constant, nasm loses track of which register
+ * was written first and takes the alphabetically first as the base (observed with nasm 2.16: [esi+ecx+tgt-5] has
+ * base ecx, [ecx+ebx+tgt+5] base ebx), which we copy so that bytes stay identical.
+ */
+function nasmRegisterOrder(m: Mem): { base?: Register; index?: Register; scale: number } {
+  let base = m.base, index = m.index, scale: number = m.scale;
+  if (index && !base && (scale === 1 || scale === 2)) {
+    base = index;
+    if (scale === 1) index = undefined;
+    scale = 1;
+  }
+  if (base && index && scale === 1 && typeof m.disp === 'object' && m.disp.addend !== 0 && index.name < base.name) {
+    [base, index] = [index, base];
+  }
+  if (index && index.num === 4 && scale === 1 && !(base && base.num === 4)) [base, index] = [index, base];
+  return { base, index, scale };
+}
+
 /** SIB and displacement bytes encodeMem will emit for `m` (the same for every ModRM form). */
 function memExtraLen(m: Mem | undefined): number {
   if (!m) return 0;
-  let base = m.base, index = m.index;
-  if (index && !base && (m.scale === 1 || m.scale === 2)) {
-    base = index;
-    if (m.scale === 1) index = undefined;
-  }
-  if (index && index.num === 4) [base, index] = [index, base];
+  const { base, index } = nasmRegisterOrder(m);
   if (!base) return index ? 5 : 4;
   const sib = index || base.num === 4 ? 1 : 0;
   if (typeof m.disp !== 'number') return sib + 4;
@@ -386,16 +401,8 @@ function putField(bytes: number[], fixups: Fixup[], v: number | SymRef, size: 1 
 
 /** ModRM (+SIB, +displacement) for a 32-bit memory operand, with nasm's choices (shortest displacement, [x*2] as [x+x]). */
 function encodeMem(m: Mem, regField: number, out: number[], fixups: Fixup[]): void {
-  let base = m.base, index = m.index, scale: number = m.scale;
-  if (index && !base && (scale === 1 || scale === 2)) {
-    base = index;
-    if (scale === 1) index = undefined;
-    scale = 1;
-  }
-  if (index && index.num === 4) {
-    if (scale !== 1 || (base && base.num === 4)) throw new AsmError('esp cannot be an index register');
-    [base, index] = [index, base];
-  }
+  const { base, index, scale } = nasmRegisterOrder(m);
+  if (index && index.num === 4) throw new AsmError('esp cannot be an index register');
   const disp = m.disp;
   const symbolic = typeof disp !== 'number';
   const d = symbolic ? 0 : disp | 0;

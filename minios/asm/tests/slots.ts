@@ -24,6 +24,15 @@ const trim = (b: Uint8Array) => {
   return hex(b.subarray(0, n));
 };
 
+/** Lines nasm rejects in a batch (by their text), so a fuzzer can set them aside and check we reject them too. */
+export function nasmRejects(cases: SlotCase[], prelude = 'tgt:'): Set<string> {
+  const lines = [prelude, ...cases.map((c) => c.line)];
+  const r = nasm(lines.join('\n'));
+  const bad = new Set<string>();
+  for (const m of r.errors.matchAll(/in\.asm:(\d+): error/g)) bad.add(lines[Number(m[1]) - 2]);
+  return bad;
+}
+
 /** Returns every case whose bytes differ from nasm's (or that one side rejects). */
 export function compareWithNasm(cases: SlotCase[], prelude = 'tgt:'): Mismatch[] {
   const src = [prelude, ...cases.flatMap((c) => ['align 16, db 0xcc', c.line]), 'align 16, db 0xcc'].join('\n');
