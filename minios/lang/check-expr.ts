@@ -332,11 +332,9 @@ export function scaleIndex(idx: Expr, size: number, node: ts.Node): Expr {
 }
 
 export function checkPlace(ctx: Ctx, node: ts.Expression, what: string): Place {
+  checkWritable(ctx, node);
   const a = checkAccess(ctx, node);
-  if (a && 'place' in a) {
-    if (a.place.k === 'local' || a.place.k === 'global') checkWritable(ctx, node);
-    return a.place;
-  }
+  if (a && 'place' in a) return a.place;
   if (a && 'value' in a) throw errorAt(node, `cannot ${what} a whole ${typeName(a.value.type)}`, 'copy structs and arrays field by field, or with memcpy');
   throw errorAt(node, `cannot ${what} this expression`, 'assign to a variable, a field (s.f), or an element (p[i])');
 }

@@ -116,8 +116,9 @@ export function loadProgram(opts: LoadOptions): Program {
       prog.diagnostics.push({ file: abs, line: line + 1, column: character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
     }
     if (parseErrors.length) return m;
-    collectDeclarations(m, prog);
-    // Imports: resolve and load before binding names.
+    // Imports first (depth first), so that a clash between a kit symbol and one of the student's is reported in the
+    // student's file; names are bound once every module's declarations are known (cycles are fine).
+    const pending: { st: ts.ImportDeclaration; spec: string; dep: Module }[] = [];
     for (const st of sf.statements) {
       if (!ts.isImportDeclaration(st)) continue;
       const spec = (st.moduleSpecifier as ts.StringLiteral).text;
@@ -134,36 +135,16 @@ export function loadProgram(opts: LoadOptions): Program {
       }
       if (!dep) continue;
       m.deps.push(dep);
-      const clause = st.importClause;
-      if (!clause) continue;
-      if (clause.name) {
-        prog.diagnostics.push(errorAt(clause.name, 'default imports are not part of the kernel language', 'import names: import { name } from "..."').diag);
-      }
-      const nb = clause.namedBindings;
-      if (nb && ts.isNamespaceImport(nb)) {
-        prog.diagnostics.push(errorAt(nb, 'namespace imports (import * as x) are not part of the kernel language', 'import the names you use: import { a, b } from "..."').diag);
-      } else if (nb) {
-        for (const el of nb.elements) {
-          const name = (el.propertyName ?? el.name).text;
-          const d = dep.exports.get(name);
-          if (!d) {
-            prog.diagnostics.push(errorAt(el, `module '${spec}' has no export named '${name}'`,
-              dep === xenModule ? 'see hypervisor/public for the names of the guest ABI' : 'export it from that file, or check the spelling').diag);
-            continue;
-          }
-          if (m.own.has(el.name.text)) {
-            prog.diagnostics.push(errorAt(el, `'${el.name.text}' is imported and also declared in this file`, 'rename one of them').diag);
-            continue;
-          }
-          m.scope.set(el.name.text, d);
-        }
-      }
+      pending.push({ st, spec, dep });
     }
-    for (const [n, d] of m.own) m.scope.set(n, d);
+    collectDeclarations(m, prog);
+    bindings.push(() => bindImports(m, pending, prog));
     return m;
   };
+  const bindings: (() => void)[] = [];
 
   for (const f of opts.files) load(f);
+  for (const b of bindings) b();
 
   // Emission order: a module after everything it imports; the module holding _start first of all.
   const seen = new Set<Module>();
@@ -177,6 +158,36 @@ export function loadProgram(opts: LoadOptions): Program {
   const boot = prog.order.findIndex((m) => /^\s*_start\s*:/m.test(m.sf.text));
   if (boot > 0) prog.order.unshift(...prog.order.splice(boot, 1));
   return prog;
+}
+
+function bindImports(m: Module, pending: { st: ts.ImportDeclaration; spec: string; dep: Module }[], prog: Program): void {
+  for (const { st, spec, dep } of pending) {
+    const clause = st.importClause;
+    if (!clause) continue;
+    if (clause.name) {
+      prog.diagnostics.push(errorAt(clause.name, 'default imports are not part of the kernel language', 'import names: import { name } from "..."').diag);
+    }
+    const nb = clause.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) {
+      prog.diagnostics.push(errorAt(nb, 'namespace imports (import * as x) are not part of the kernel language', 'import the names you use: import { a, b } from "..."').diag);
+    } else if (nb) {
+      for (const el of nb.elements) {
+        const name = (el.propertyName ?? el.name).text;
+        const d = dep.exports.get(name);
+        if (!d) {
+          prog.diagnostics.push(errorAt(el, `module '${spec}' has no export named '${name}'`,
+            dep.file === XEN_SPECIFIER ? 'see hypervisor/public for the names of the guest ABI' : 'export it from that file, or check the spelling').diag);
+          continue;
+        }
+        if (m.own.has(el.name.text)) {
+          prog.diagnostics.push(errorAt(el, `'${el.name.text}' is imported and also declared in this file`, 'rename one of them').diag);
+          continue;
+        }
+        m.scope.set(el.name.text, d);
+      }
+    }
+  }
+  for (const [n, d] of m.own) m.scope.set(n, d);
 }
 
 function isExported(node: ts.Node): boolean {
