@@ -55,6 +55,8 @@ function flagsFor(name: string): SectionFlags {
 }
 
 const textEncoder = new TextEncoder();
+/** Beyond this a `times` is a mistake, not a program (it would take minutes and gigabytes). */
+export const MAX_TIMES = 1 << 24;
 
 export class Assembler {
   readonly file: string;
@@ -306,6 +308,7 @@ export class Assembler {
 
   times(n: number, fn: (i: number) => void): void {
     if (!Number.isInteger(n) || n < 0) this.fail(`times count ${n} must be a non-negative integer`, 'times');
+    if (n > MAX_TIMES) this.fail(`times count ${n} is larger than ${MAX_TIMES}; reserve space with resb instead`, 'times');
     for (let i = 0; i < n; i++) fn(i);
   }
 

@@ -37,6 +37,8 @@ export interface LinkedImage {
 }
 
 const PAGE = 4096;
+/** Largest section with contents we build in memory (256 MiB). */
+const MAX_SECTION = 1 << 28;
 const alignUp = (v: number, a: number) => Math.ceil(v / a) * a;
 
 export function isLoaded(flags: string): boolean {
@@ -131,6 +133,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
     const { addr, offsets } = layouts[si];
     const size = offsets[offsets.length - 1];
     const bss = s.flags === 'bss';
+    if (!bss && size > MAX_SECTION) throw new AsmError(`section ${s.name} would hold ${size} bytes, more than ${MAX_SECTION}: use .bss (resb) for large zeroed areas`);
     const out = new Uint8Array(bss ? 0 : size);
     s.items.forEach((it, ii) => {
       const off = offsets[ii];

@@ -1,5 +1,5 @@
 // nasm (Intel) syntax for Assembler.text(): labels, instructions, db/dw/dd/dq, resb.., times, align, section, global, equ.
-import type { Assembler } from './assembler.js';
+import { MAX_TIMES, type Assembler } from './assembler.js';
 import { isMnemonic, isPrefix } from './encode.js';
 import { AsmError } from './errors.js';
 import { registers, type Mem, type MemSize, type Operand, type Register, type SymRef } from './operands.js';
@@ -300,6 +300,7 @@ function statement(asm: Assembler, toks: Tok[], lineText: string): void {
     n = constant(asm, e, 'the times count');
     body = rest.slice(p.i);
     if (!Number.isInteger(n) || n < 0) throw new AsmError(`times count ${n} must be a non-negative integer`);
+    if (n > MAX_TIMES) throw new AsmError(`times count ${n} is larger than ${MAX_TIMES}; reserve space with resb instead`);
     for (let i = 0; i < n; i++) statement(asm, body, lineText);
     return;
   }

@@ -77,3 +77,11 @@ describe('error messages', () => {
     }
   });
 });
+
+describe('limits instead of hangs', () => {
+  it('refuses absurd sizes with a hint', () => {
+    expect(textError('times 1000000000 nop')).toMatch(/times count 1000000000 is larger than 16777216; reserve space with resb/);
+    expect(textError('db 1\nresb 0x20000000')).toMatch(/section \.text would hold 536870913 bytes.*use \.bss/);
+    expect(() => new Assembler().org(2 ** 40)).not.toThrow();
+  });
+});
