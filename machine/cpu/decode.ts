@@ -6,6 +6,7 @@ import { Insn, type OpDesc } from './insn.js';
 import { CpuFault } from './fault.js';
 import { TABLE, type Group } from './table.js';
 import { ud } from './ops-ctl.js';
+import { specialize } from './fast.js';
 
 /** What the decoder needs from an operand spec, computed once per OpDesc. */
 export interface OpForm {
@@ -166,6 +167,7 @@ export function decodeFrom(src: ByteSource, start: number): Insn {
     if (op === 0xc8 && k === IMM_B) i.imm2 = v; else i.imm = v;
   }
   if (lock && (i.mod === 3 || !lockable(op, i.reg))) i.exec = ud;
+  else if (i.exec === desc.exec) i.exec = specialize(i);
   i.len = p - start;
   return i;
 }

@@ -6,6 +6,7 @@ import type { Exec, OpDesc } from './insn.js';
 import * as A from './ops-alu.js';
 import * as M from './ops-move.js';
 import * as C from './ops-ctl.js';
+import { FAST_STRAIGHT } from './fast.js';
 
 export interface Group { group: (OpDesc | null)[]; /** Entries used when mod == 3, if they differ. */ regGroup?: (OpDesc | null)[] }
 export type Entry = OpDesc | Group | null;
@@ -198,4 +199,5 @@ export const STRAIGHT = new Set<Exec>([
   M.nop, M.cmpxchg, M.cmpxchg8b, M.xadd, M.bswap, M.cbw, M.cwd, M.pushR, M.popR, M.pushI, M.pushE, M.popE,
   M.pusha, M.popa, M.enter, M.leave, M.pushf, M.sahf, M.lahf, M.clc, M.stc, M.cmc, M.cld, M.std,
   M.setcc, M.cmovcc, M.salc, M.xlat, M.movs, M.stos, M.lods, M.cmps, M.scas,
+  ...FAST_STRAIGHT,
 ]);
