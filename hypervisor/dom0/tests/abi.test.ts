@@ -111,3 +111,12 @@ describe('Dom0 constants against the Xen headers (gcc -m32)', () => {
     }
   });
 });
+
+describe('Dom0 constants agree with hypervisor/public', () => {
+  it('xenstore_domain_interface, xencons_interface and xsd_sockmsg', async () => {
+    const pub = await import('../../public/structs.js');
+    for (const [f, off] of Object.entries(XS_RING)) expect(off, f).toBe(pub.xenstore_domain_interface.offsetOf(f));
+    for (const f of ['in', 'out', 'in_cons', 'in_prod', 'out_cons', 'out_prod'] as const) expect(XENCONS[f], f).toBe(pub.xencons_interface.offsetOf(f));
+    expect(XSD_SOCKMSG_SIZE).toBe(pub.xsd_sockmsg.size);
+  });
+});
