@@ -13,17 +13,17 @@ const HV_START = X86_32.HYPERVISOR_VIRT_START_NONPAE;
  */
 export function guestWalk(mem: PhysicalMemory, cr3: number, va: number, write: boolean, user: boolean): number {
   va >>>= 0;
-  const l2pa = (cr3 & ~0xfff) + ((va >>> 22) << 2);
+  const l2pa = ((cr3 & ~0xfff) >>> 0) + ((va >>> 22) << 2);
   if (l2pa + 4 > mem.size) return -1;
   const pde = mem.i32[l2pa >>> 2];
   if (!(pde & PAGE.PRESENT)) return -1;
   if (write && !(pde & PAGE.RW)) return -1;
   if (user && !(pde & PAGE.USER)) return -1;
   if (pde & PAGE.PSE) {
-    const pa = (pde & 0xffc00000) + (va & 0x3fffff);
+    const pa = ((pde & 0xffc00000) >>> 0) + (va & 0x3fffff);
     return pa < mem.size ? pa : -1;
   }
-  const l1pa = (pde & 0xfffff000) + (((va >>> 12) & 0x3ff) << 2);
+  const l1pa = ((pde & 0xfffff000) >>> 0) + (((va >>> 12) & 0x3ff) << 2);
   if (l1pa + 4 > mem.size) return -1;
   const pte = mem.i32[l1pa >>> 2];
   if (!(pte & PAGE.PRESENT)) return -1;

@@ -211,7 +211,7 @@ export function parseKernelImage(bytes: Uint8Array): KernelImage {
   if (p.hypercallPage !== undefined) {
     image.hypercallPage = source === '__xen_guest' ? (virtBase + p.hypercallPage * 4096) >>> 0 : p.hypercallPage;
     const hp = image.hypercallPage;
-    if (hp % 4096 !== 0 || hp < virtStart || hp + 4096 > ((virtEnd + 4095) & ~4095)) {
+    if (hp % 4096 !== 0 || hp < virtStart || hp + 4096 > Math.ceil(virtEnd / 4096) * 4096) {
       throw new BadKernelError(`the hypercall page at ${hex(hp)} is not a page inside the kernel image (${hex(virtStart)}-${hex(virtEnd)}); ` +
         'HYPERCALL_PAGE in __xen_guest is a page number from VIRT_BASE');
     }

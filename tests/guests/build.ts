@@ -13,12 +13,15 @@ const CFLAGS = ['-m32', '-ffreestanding', '-fno-pic', '-fno-stack-protector', '-
 const cache = new Map<string, Uint8Array>();
 
 /** The ELF32 kernel for guest `name`; throws with gcc's/ld's message when the build fails. */
-export function buildGuest(name: string): Uint8Array {
-  const hit = cache.get(name);
+export function buildGuest(name: string, opts: { textBase?: number } = {}): Uint8Array {
+  const key = `${name}@${opts.textBase ?? 0}`;
+  const hit = cache.get(key);
   if (hit) return hit;
   const dir = mkdtempSync(join(tmpdir(), `xenlab-guest-${name}-`));
-  const sources = [join(here, 'common', 'bootstrap.S'),
-    ...readdirSync(join(here, name)).filter((f) => /\.(c|S)$/.test(f)).sort().map((f) => join(here, name, f))];
+  const own = readdirSync(join(here, name)).filter((f) => /\.(c|S)$/.test(f)).sort();
+  // A guest with its own bootstrap.S (e.g. ELF notes instead of __xen_guest) replaces the common one.
+  const sources = [...(own.includes('bootstrap.S') ? [] : [join(here, 'common', 'bootstrap.S')]),
+    ...own.sort((a, b) => (a === 'bootstrap.S' ? -1 : b === 'bootstrap.S' ? 1 : a.localeCompare(b))).map((f) => join(here, name, f))];
   const objects = sources.map((src, i) => {
     const obj = join(dir, `${i}.o`);
     try {
@@ -29,8 +32,10 @@ export function buildGuest(name: string): Uint8Array {
     return obj;
   });
   const out = join(dir, 'kernel.elf');
-  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x0', '-e', '_start', '-o', out, ...objects], { stdio: 'pipe' });
+  // Above 0 ld would also load the ELF headers in a segment below .text; -N keeps them out.
+  const headerless = opts.textBase ? ['-N'] : [];
+  execFileSync('ld', ['-m', 'elf_i386', ...headerless, '-Ttext', '0x' + (opts.textBase ?? 0).toString(16), '-e', '_start', '-o', out, ...objects], { stdio: 'pipe' });
   const bytes = new Uint8Array(readFileSync(out));
-  cache.set(name, bytes);
+  cache.set(key, bytes);
   return bytes;
 }

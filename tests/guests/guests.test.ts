@@ -1,0 +1,167 @@
+// C guests built with gcc -m32 against Debian's Xen headers, booted on our
+// hypervisor: our ABI has to hold for code we did not assemble ourselves.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildGuest } from './build.js';
+import { Hypervisor } from '../../hypervisor/index.js';
+import { parseKernelImage } from '../../hypervisor/kernel_image.js';
+import { planStartOfDay } from '../../hypervisor/domain_build.js';
+import { xenlab } from '../cli.js';
+
+function boot(name: string, opts: { cmdline?: string; memoryMiB?: number; textBase?: number } = {}) {
+  const kernel = buildGuest(name, { textBase: opts.textBase });
+  const hv = new Hypervisor({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
+  const dom = hv.createDomain({ kernel, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB });
+  const result = hv.run({ budget: 50_000_000 });
+  return { hv, dom, result, kernel };
+}
+
+const field = (out: string, name: string) => {
+  const m = new RegExp(`${name}=(\\S+)`).exec(out);
+  if (!m) throw new Error(`no ${name}= in ${JSON.stringify(out)}`);
+  return m[1];
+};
+
+describe('hello (book chapter 2)', () => {
+  const { dom, result, kernel } = boot('hello', { cmdline: 'console=hvc0 hi', memoryMiB: 32 });
+
+  it('prints hello and powers off', () => {
+    expect(dom.consoleOutput.startsWith('Hello world!\n')).toBe(true);
+    expect(dom.consoleOutput).not.toContain('still running');
+    expect(result.outcome).toBe('shutdown');
+    expect(dom.state).toBe('shutdown');
+    expect(dom.shutdownReason).toBe('poweroff');
+  });
+
+  it('gets start_info in the start-of-day order xen.h documents', () => {
+    const out = dom.consoleOutput;
+    const sod = planStartOfDay(parseKernelImage(kernel), 32 * 256);
+    expect(field(out, 'magic')).toBe('xen-3.0-x86_32');
+    expect(Number(field(out, 'nr_pages'))).toBe(32 * 256);
+    expect(Number(field(out, 'mfn_list'))).toBe(sod.p2mVa);
+    expect(Number(field(out, 'si'))).toBe(sod.startInfoVa);
+    expect(Number(field(out, 'pt_base'))).toBe(sod.ptVa);
+    expect(Number(field(out, 'nr_pt_frames'))).toBe(2); // one L2 and one L1 for a 4 MiB region
+    // mfn_list follows the kernel, start_info follows mfn_list (4 bytes a page), two ring pages, then the tables.
+    expect(sod.startInfoVa).toBe(sod.p2mVa + Math.ceil((32 * 256 * 4) / 4096) * 4096);
+    expect(sod.ptVa).toBe(sod.startInfoVa + 3 * 4096);
+    expect(Number(field(out, 'shared_info'))).toBe(dom.sharedInfoMfn * 4096);
+    expect(Number(field(out, 'store_mfn'))).toBe(0);
+    expect(Number(field(out, 'console_mfn'))).toBe(0);
+    expect(field(out, 'cmdline')).toBe('console=hvc0');
+    expect(out).toContain('cmdline=console=hvc0 hi\n');
+    expect(Number(field(out, 'version'))).toBe((4 << 16) | 17);
+  });
+
+  it('records hypercalls made through the hypercall page', () => {
+    const first = dom.hypercalls[0];
+    expect(first.name).toBe('console_io');
+    expect(first.args.slice(0, 2)).toEqual([0, 13]);
+    expect(first.viaHypercallPage).toBe(true);
+    expect(first.callerEip).toBe(0x2000 + 18 * 32 + 5);
+    const last = dom.hypercalls[dom.hypercalls.length - 1];
+    expect(last.name).toBe('sched_op');
+    expect(last.args[0]).toBe(2);
+    expect(dom.hypercalls.every((h) => h.viaHypercallPage)).toBe(true);
+  });
+
+  it('boots through `xenlab run` with exit status 0 and only the guest text on stdout', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenlab-hello-'));
+    writeFileSync(join(dir, 'hello.elf'), kernel);
+    const r = xenlab(['run', join(dir, 'hello.elf'), '--cmdline', 'x']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith('Hello world!\nmagic=xen-3.0-x86_32')).toBe(true);
+    writeFileSync(join(dir, 'garbage'), 'not a kernel at all');
+    const bad = xenlab(['run', join(dir, 'garbage')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('not an ELF file');
+  });
+});
+
+describe('hypercalls from a C guest', () => {
+  const { dom, result } = boot('hypercalls');
+  const out = dom.consoleOutput;
+  const value = (name: string) => Number(field(out, name));
+
+  it('runs to poweroff', () => {
+    expect(result.outcome).toBe('shutdown');
+    expect(dom.shutdownReason).toBe('poweroff');
+  });
+
+  it('console_io: bad pointers give -EFAULT, read gives 0, unknown command -ENOSYS', () => {
+    expect(value('console_bad_ptr')).toBe(-14);
+    expect(value('console_unmapped')).toBe(-14);
+    expect(value('console_read')).toBe(0);
+    expect(value('console_bad_cmd')).toBe(-38);
+  });
+
+  it('xen_version: numbers, strings, features, and bad arguments', () => {
+    expect(value('version')).toBe(0x40011);
+    expect(value('extraversion')).toBe(0);
+    expect(field(out, 'extraversion_text')).toBe('.0-xenlab');
+    expect(field(out, 'capabilities_text')).toBe('xen-3.0-x86_32');
+    expect(value('extraversion_ro')).toBe(-14); // the page tables are mapped read-only
+    expect(value('pagesize')).toBe(4096);
+    expect(value('platform')).toBe(0);
+    expect(value('virt_start')).toBe(0xfc000000 / 4096);
+    expect(value('features')).toBe(0);
+    expect(value('features_submap')).toBe(0);
+    expect(value('features_bad_idx')).toBe(-22);
+    expect(value('version_bad_cmd')).toBe(-38);
+  });
+
+  it('sched_op and unknown hypercalls', () => {
+    expect(value('sched_yield')).toBe(0);
+    expect(value('sched_bad_cmd')).toBe(-38);
+    expect(value('sched_shutdown_bad_ptr')).toBe(-14);
+    expect(value('unused_11')).toBe(-38);
+    expect(value('raw_60')).toBe(-38);
+    expect(value('raw_huge')).toBe(-38);
+    const raw = dom.hypercalls.filter((h) => !h.viaHypercallPage);
+    expect(raw.map((h) => h.nr)).toEqual([60, 0x80000000]);
+  });
+});
+
+describe('a kernel described by Xen ELF notes at VIRT_BASE 0xC0000000', () => {
+  it('boots', () => {
+    const { dom, result } = boot('notes', { textBase: 0xc0000000 });
+    expect(result.outcome).toBe('shutdown');
+    expect(dom.consoleOutput).toMatch(/^hello from notes at 0xc000[0-9a-f]{4} si=0xc00[0-9a-f]{5}\n$/);
+  });
+});
+
+describe('faults with no trap table crash the domain with a report', () => {
+  const cases: [string, RegExp, RegExp, number | undefined][] = [
+    ['pagefault', /page fault \(#PF\)/, /mov dword \[0xc00010\], 0x1234/, 0x00c00010],
+    ['m2pwrite', /page fault/, /mov dword \[0xfc000000\], 0x1/, 0xfc000000],
+    ['ptwrite', /page fault/, /mov dword \[eax\], 0x0/, undefined],
+    ['hvarea', /general protection fault/, /mov eax, \[0xfc400000\]/, undefined],
+    ['int80', /int \$0x80/, /int 0x80/, undefined],
+    ['ud2', /invalid opcode/, /ud2/, undefined],
+    ['divide', /divide error/, /idiv/, undefined],
+    ['cli', /general protection fault/, /cli/, undefined],
+  ];
+  for (const [what, reason, insn, address] of cases) {
+    it(what, () => {
+      const { dom, result } = boot('faults', { cmdline: what });
+      expect(dom.consoleOutput).toBe(`faulting: ${what}\n`);
+      expect(result.outcome).toBe('crashed');
+      expect(dom.state).toBe('crashed');
+      expect(dom.crash?.reason).toMatch(reason);
+      expect(dom.crash?.insn).toMatch(insn);
+      expect(dom.crashReport).toMatch(/eax: 0x[0-9a-f]{8}/);
+      expect(dom.crashReport).toContain(`eip: 0x${dom.crash!.eip.toString(16).padStart(8, '0')}`);
+      if (address !== undefined) expect(dom.crashReport).toContain(`faulting address: 0x${address.toString(16).padStart(8, '0')}`);
+    });
+  }
+
+  it('reads the M2P at 0xFC000000: m2p[p2m[0]] == 0', () => {
+    const { dom } = boot('faults', { cmdline: 'm2pread' });
+    expect(dom.consoleOutput).toContain('m2p[mfn_list[0]]=0x00000000');
+    expect(dom.shutdownReason).toBe('poweroff');
+  });
+});
