@@ -60,7 +60,7 @@ export const MAX_TIMES = 1 << 24;
 
 export class Assembler {
   readonly file: string;
-  /** Sections in the order they were first named. */
+  /** Sections in the order they were first named. Flags 'note' means not loaded (an SHT_NOTE when named .note*). */
   readonly sections: Section[] = [];
   readonly globals = new Set<string>();
   /** Absolute symbols from equ(). */

@@ -115,7 +115,7 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
     }
     const loaded = isLoaded(s.flags);
     const flags = !loaded ? 0 : SHF.ALLOC | (s.flags === 'rx' ? SHF.EXECINSTR : 0) | (s.flags === 'rw' || s.flags === 'bss' ? SHF.WRITE : 0);
-    const type = s.flags === 'bss' ? SHT.NOBITS : s.flags === 'note' ? SHT.NOTE : SHT.PROGBITS;
+    const type = s.flags === 'bss' ? SHT.NOBITS : s.flags === 'note' && s.name.startsWith('.note') ? SHT.NOTE : SHT.PROGBITS;
     imageIndex.set(s.name, secs.length);
     secs.push({ name: s.name, type, flags, addr: s.addr, data: s.bytes, size: s.size, align: loaded ? PAGE : 4 });
   }

@@ -1,5 +1,5 @@
 // nasm (Intel) syntax for Assembler.text(): labels, instructions, db/dw/dd/dq, resb.., times, align, section, global, equ.
-import { MAX_TIMES, type Assembler } from './assembler.js';
+import { MAX_TIMES, type Assembler, type SectionFlags } from './assembler.js';
 import { isMnemonic, isPrefix } from './encode.js';
 import { AsmError } from './errors.js';
 import { registers, type Mem, type MemSize, type Operand, type Register, type SymRef } from './operands.js';
@@ -64,7 +64,7 @@ function tokenize(line: string): Tok[] {
     }
     const two = line.slice(i, i + 2);
     if (two === '<<' || two === '>>' || two === '//' || two === '%%') { out.push({ t: 'op', v: two, col, end: i + 2 }); i += 2; continue; }
-    if ('[](),:+-*/%&|^~!'.includes(c)) { out.push({ t: 'op', v: c, col, end: i + 1 }); i++; continue; }
+    if ('[](),:+-*/%&|^~!='.includes(c)) { out.push({ t: 'op', v: c, col, end: i + 1 }); i++; continue; }
     throw new AsmError(`unexpected character '${c}' at column ${col}`);
   }
   return out;
@@ -342,15 +342,24 @@ function statement(asm: Assembler, toks: Tok[], lineText: string): void {
     const name = rest[0];
     if (!name || name.t !== 'id') throw new AsmError(`${w} needs a name`);
     let align: number | undefined;
+    const attrs = new Set<string>();
     for (let i = 1; i < rest.length; i++) {
       const t = rest[i];
-      if (t.t === 'id' && t.v.toLowerCase() === 'align' && rest[i + 1]?.v === '=' ) { /* not tokenised */ }
-      if (t.t === 'id' && /^align$/i.test(t.v)) {
+      if (t.t !== 'id') throw new AsmError(`unexpected '${t.v}' in section attributes at column ${t.col}`);
+      const a = t.v.toLowerCase();
+      if (a === 'align') {
         const n = rest[i + 2];
-        if (n?.t === 'num') align = n.v;
-      }
+        if (rest[i + 1]?.v !== '=' || n?.t !== 'num' || n.v <= 0 || (n.v & (n.v - 1)) !== 0) throw new AsmError('write align=N with N a power of two');
+        align = n.v;
+        i += 2;
+      } else if (['progbits', 'nobits', 'alloc', 'noalloc', 'exec', 'noexec', 'write', 'nowrite', 'note'].includes(a)) attrs.add(a);
+      else throw new AsmError(`unknown section attribute '${t.v}' (known: align=N progbits nobits alloc noalloc exec noexec write nowrite)`);
     }
-    asm.section(name.v, align ? { align } : {});
+    let flags: SectionFlags | undefined;
+    if (attrs.size) {
+      flags = attrs.has('nobits') ? 'bss' : attrs.has('noalloc') || attrs.has('note') ? 'note' : attrs.has('exec') ? 'rx' : attrs.has('write') ? 'rw' : 'r';
+    }
+    asm.section(name.v, { ...(align ? { align } : {}), ...(flags ? { flags } : {}) });
     return;
   }
   if (w === 'global' || w === 'extern' || w === 'common') {

@@ -74,6 +74,26 @@ xchg eax, eax\nxchg ecx, edx\nxchg [eax], ebx\nshl eax, 1\nsal eax, 2\nimul eax,
   });
 });
 
+describe('sections', () => {
+  it('take nasm ELF attributes', () => {
+    const a = new Assembler();
+    a.text(`section .text
+  nop
+section .tables progbits alloc noexec nowrite align=8192
+  db 1
+section .scratch nobits write
+  resb 10
+section .comment noalloc
+  db 'built by xenlab', 0`);
+    const img = a.link({ base: 0 });
+    expect(img.sections.map((s) => [s.name, s.flags, s.addr])).toEqual([
+      ['.text', 'rx', 0], ['.tables', 'r', 0x2000], ['.scratch', 'bss', 0x3000], ['.comment', 'note', 0],
+    ]);
+    expect(() => new Assembler().text('section .x align=3')).toThrow(/power of two/);
+    expect(() => new Assembler().text('section .x shiny')).toThrow(/unknown section attribute 'shiny'/);
+  });
+});
+
 describe('text() positions', () => {
   it('records each line for the line table', () => {
     const a = new Assembler();
