@@ -283,13 +283,22 @@ export function farReturn(c: Cpu, size: number, extra: number): void {
   c.eip = target;
 }
 
-/** Far jmp or call to a code segment at the same privilege (call gates: #GP). */
+/**
+ * Far jmp or call: directly to a code segment at the same privilege, or
+ * through a 32/16-bit call gate (a call may then move to a more privileged
+ * ring, switching stacks through the TSS and copying the gate's parameters).
+ * Task gates and TSS targets are not supported (#GP).
+ */
 export function farTransfer(c: Cpu, sel: number, offset: number, call: boolean, size: number): void {
   sel &= 0xffff;
   if ((sel & 0xfffc) === 0) throw gp(0);
   const d = readDescriptor(c, sel)!;
   const a = d.access;
-  if ((a & 0x18) !== 0x18) throw gp(sel & 0xfffc); // gates and TSS not supported
+  if ((a & 0x10) === 0 && ((a & 0x0f) === 0x0c || (a & 0x0f) === 0x04)) {
+    callGate(c, sel, d, call);
+    return;
+  }
+  if ((a & 0x18) !== 0x18) throw gp(sel & 0xfffc);
   const dpl = (a >> 5) & 3;
   if (a & 4) { if (dpl > c.cpl) throw gp(sel & 0xfffc); }
   else if ((sel & 3) > c.cpl || dpl !== c.cpl) throw gp(sel & 0xfffc);
@@ -308,4 +317,47 @@ export function farTransfer(c: Cpu, sel: number, offset: number, call: boolean, 
   markAccessed(c, d);
   c.setSegmentCache(1, { ...d, selector: (sel & ~3) | c.cpl });
   c.eip = target;
+}
+
+function callGate(c: Cpu, gateSel: number, g: Descriptor, call: boolean): void {
+  const gdpl = (g.access >> 5) & 3;
+  if (gdpl < Math.max(c.cpl, gateSel & 3)) throw gp(gateSel & 0xfffc);
+  if ((g.access & 0x80) === 0) throw new CpuFault(11, gateSel & 0xfffc);
+  const size = (g.access & 0x08) ? 4 : 2;
+  const sel = g.lo >>> 16;
+  const offset = size === 4 ? ((g.lo & 0xffff) | (g.hi & 0xffff0000)) >>> 0 : g.lo & 0xffff;
+  if ((sel & 0xfffc) === 0) throw gp(0);
+  const cs = readDescriptor(c, sel)!;
+  const dpl = (cs.access >> 5) & 3;
+  if ((cs.access & 0x18) !== 0x18 || dpl > c.cpl) throw gp(sel & 0xfffc);
+  if ((cs.access & 0x80) === 0) throw new CpuFault(11, sel & 0xfffc);
+  if (offset > cs.limit) throw gp(0);
+  const conforming = (cs.access & 4) !== 0;
+  if (!call) {
+    if (!conforming && dpl !== c.cpl) throw gp(sel & 0xfffc);
+    markAccessed(c, cs);
+    c.setSegmentCache(1, { ...cs, selector: (sel & ~3) | c.cpl });
+    c.eip = offset;
+    return;
+  }
+  const oldCs = c.segs[1].selector, oldEip = c.eip;
+  if (!conforming && dpl < c.cpl) {
+    const st = tssStack(c, dpl);
+    const ss = checkNewSs(c, st.ss, dpl, 10);
+    const count = g.hi & 0x1f;
+    const params: number[] = [];
+    for (let k = count - 1; k >= 0; k--) params.push(c.peek(size, k * size));
+    const frame = [c.segs[2].selector, c.regs[4], ...params, oldCs, oldEip];
+    const esp = pushFrame(c, ss, st.esp, frame, size, dpl === 3, ss.selector & 0xfffc);
+    markAccessed(c, cs);
+    c.setSegmentCache(2, ss);
+    setEsp(c, ss.big, esp);
+    c.setSegmentCache(1, { ...cs, selector: (sel & ~3) | dpl });
+  } else {
+    const sp = c.regs[4];
+    try { c.push(size, oldCs); c.push(size, oldEip); } catch (e) { c.regs[4] = sp; throw e; }
+    markAccessed(c, cs);
+    c.setSegmentCache(1, { ...cs, selector: (sel & ~3) | c.cpl });
+  }
+  c.eip = offset;
 }

@@ -236,3 +236,36 @@ describe('system instructions', () => {
     void TSS;
   });
 });
+
+describe('call gates', () => {
+  it('a ring-3 far call through a DPL-3 call gate enters ring 0 on the TSS stack with parameters copied; retf 8 returns', () => {
+    const r = runAsm(`
+      push 0x11111111
+      push 0x22222222
+      call 0x43:0           ; gate selector 0x40, RPL 3
+      mov edi, esp
+      int 0x80
+    kernel:
+      mov eax, [esp+8]      ; first copied parameter (pushed last)
+      mov ebx, [esp+12]
+      mov ecx, cs
+      mov edx, [esp+20]     ; caller SS
+      retf 8`, {
+      cpl: 3,
+      setup: (m) => {
+        claim(m);
+        const target = CODE + 0x15; // "kernel:" (5+5+7+2+2 bytes in)
+        m.mem.write32(GDT + 0x40, ((SEL.CS0 << 16) | (target & 0xffff)) >>> 0);
+        m.mem.write32(GDT + 0x44, ((target & 0xffff0000) | 0x8000 | (3 << 13) | (0xc << 8) | 2) >>> 0);
+        m.cpu.gdtr = { base: GDT, limit: 0x47 };
+      },
+    });
+    expect(r.exit).toMatchObject({ kind: 'interrupt', vector: 0x80 });
+    expect(r.cpu.regs[0]).toBe(0x22222222);
+    expect(r.cpu.regs[3]).toBe(0x11111111);
+    expect(r.cpu.regs[1] & 0xffff).toBe(SEL.CS0);
+    expect(r.cpu.regs[2]).toBe(SEL.DS3);
+    expect(r.cpu.cpl).toBe(3);
+    expect(r.cpu.regs[7]).toBe(0xb000);
+  });
+});
