@@ -36,6 +36,11 @@ declare global {
   function i64(x: Integral): i64;
 
   type Integral = number | bigint | boolean;
+  /** An argument of a C-style variadic function: function f(fmt: cstr, ...args: VarArg[]). Integers narrower than
+   *  32 bits are passed widened; u64/i64 take two words; addresses one. */
+  type VarArg = number | bigint | boolean | object | string;
+  /** The variable arguments as words: va_start(args)[0] is the first extra argument (C's va_list). */
+  function va_start(args: VarArg[]): Ptr<u32>;
   type Address = PtrBase<any> | cstr | object;
 
   // ---- pointers ----
@@ -109,6 +114,8 @@ declare global {
   function hypercall(nr: number, ...args: (Integral | Address)[]): i32;
   /** Raw instructions (nasm syntax). At module level: placed in the code as written. In a "naked" function: its whole body. */
   function asm(text: TemplateStringsArray, ...values: (number | bigint | string | Function | object)[]): void;
+  /** The byte value of a one-character string literal: char('%') is 37. */
+  function char(c: string): u8;
   /** Reads the time-stamp counter. */
   function rdtsc(): u64;
   /** Stops in the debugger's way: int3. */

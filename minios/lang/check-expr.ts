@@ -137,15 +137,22 @@ function lookup(ctx: Ctx, name: string): { local: Local } | { decl: Decl } | und
 export function funcType(ctx: Ctx, d: Extract<Decl, { k: 'func' }>): Extract<KType, { k: 'fn' }> {
   if (d.type) return d.type as Extract<KType, { k: 'fn' }>;
   const node = d.node;
-  const params = node.parameters.map((p) => {
+  const variadic = node.parameters.length > 0 && isVarArgs(node.parameters[node.parameters.length - 1]);
+  const params = node.parameters.slice(0, variadic ? -1 : undefined).map((p) => {
     if (!p.type) throw errorAt(p, `parameter '${p.name.getText()}' needs a type`, 'e.g. (n: u32)');
     return resolveType(p.type, d.module);
   });
   let ret: KType = voidT;
   if (node.type) ret = resolveType(node.type, d.module);
   else if (node.body && containsValueReturn(node.body)) throw errorAt(node.name ?? node, `function '${d.name}' needs a return type`, 'e.g. function f(): u32 { ... }');
-  d.type = { k: 'fn', params, ret };
+  d.type = { k: 'fn', params, ret, variadic };
   return d.type as Extract<KType, { k: 'fn' }>;
+}
+
+/** `...args: VarArg[]`: C varargs (the callee reads them through a Ptr<u32> to the first extra word). */
+export function isVarArgs(p: ts.ParameterDeclaration): boolean {
+  return !!p.dotDotDotToken && !!p.type && ts.isArrayTypeNode(p.type) && ts.isTypeReferenceNode(p.type.elementType)
+    && ts.isIdentifier(p.type.elementType.typeName) && p.type.elementType.typeName.text === 'VarArg';
 }
 
 function containsValueReturn(n: ts.Node): boolean {
@@ -665,13 +672,25 @@ function checkCall(ctx: Ctx, node: ts.CallExpression): Expr {
 }
 
 function checkArgs(ctx: Ctx, node: ts.CallExpression, ft: Extract<KType, { k: 'fn' }>, name: string): Expr[] {
-  if (node.arguments.length !== ft.params.length) {
-    throw errorAt(node, `'${name}' takes ${ft.params.length} argument${ft.params.length === 1 ? '' : 's'}, not ${node.arguments.length}`);
+  const n = node.arguments.length;
+  if (ft.variadic ? n < ft.params.length : n !== ft.params.length) {
+    const want = `${ft.variadic ? 'at least ' : ''}${ft.params.length} argument${ft.params.length === 1 ? '' : 's'}`;
+    throw errorAt(node, `'${name}' takes ${want}, not ${n}`);
   }
   return node.arguments.map((a, i) => {
     if (ts.isSpreadElement(a)) throw errorAt(a, 'spread arguments are not part of the kernel language');
+    if (i >= ft.params.length) return varArg(checkExpr(ctx, a), a);
     return coerce(checkExpr(ctx, a), ft.params[i], a, `argument ${i + 1} of '${name}'`);
   });
+}
+
+/** An extra argument of a variadic call: integers widen to 32 bits (64-bit ones stay 64), addresses are words. */
+function varArg(e: Expr, node: ts.Node): Expr {
+  if (e.type.k === 'lit') return defaultType(e, node);
+  if (e.type.k === 'int' && e.type.bits < 32) return convert(e, e.type.signed ? i32 : u32);
+  if (e.type.k === 'bool') return convert(e, u32);
+  if (e.type.k === 'int' || isAddress(e.type)) return e;
+  throw errorAt(node, `a ${typeName(e.type)} cannot be passed as a variable argument`);
 }
 
 function pointerMethod(ctx: Ctx, node: ts.CallExpression, p: Expr, method: string): Expr {

@@ -4,13 +4,13 @@ import { errorAt } from './diagnostics.js';
 import { resolveType } from './check-types.js';
 import { checkAccess, checkExpr, coerce, condition, isConst, mk, type Ctx } from './check-expr.js';
 import type { Expr, Local } from './ir.js';
-import { bool, i32, isAddress, sizeOf, typeName, u32, u64, voidT, type KType } from './types.js';
+import { bool, i32, isAddress, sizeOf, typeName, u32, u64, u8, voidT, type KType } from './types.js';
 
 export const intrinsicNames = new Set([
   'ptr', 'ref', 'addr_of', 'sizeof', 'offsetof', 'static_buffer', 'static_struct', 'stack_struct', 'stack_buffer',
   'volatile_read', 'volatile_write', 'barrier', 'mb', 'rmb', 'wmb', 'xchg', 'cmpxchg', 'atomic_add',
   'synch_set_bit', 'synch_clear_bit', 'synch_test_and_set_bit', 'synch_test_and_clear_bit', 'synch_test_bit',
-  'hypercall', 'asm', 'rdtsc', 'breakpoint', 'ffs32',
+  'hypercall', 'asm', 'rdtsc', 'breakpoint', 'ffs32', 'va_start', 'char',
 ]);
 
 function typeArg(ctx: Ctx, node: ts.CallExpression, name: string): KType {
@@ -185,6 +185,19 @@ export function checkIntrinsic(ctx: Ctx, node: ts.CallExpression, name: string):
     }
     case 'asm':
       throw errorAt(node, 'asm is a tagged template: asm`...`, not a call');
+    case 'char': {
+      const [a] = args(node, name, 1);
+      if (!ts.isStringLiteral(a) || new TextEncoder().encode(a.text).length !== 1) throw errorAt(a, 'char takes a string literal of one byte', "e.g. char('%')");
+      return mk.const(u8, BigInt(new TextEncoder().encode(a.text)[0]));
+    }
+    case 'va_start': {
+      const [a] = args(node, name, 1);
+      const e = checkExpr(ctx, a);
+      if (!ts.isIdentifier(a) || e.k !== 'addr' || e.place.k !== 'local' || !e.place.local.name.endsWith('$first')) {
+        throw errorAt(a, 'va_start takes the rest parameter of this function', 'declare it as ...args: VarArg[] and call va_start(args)');
+      }
+      return e;
+    }
   }
   void condition;
   throw errorAt(node, `unknown intrinsic '${name}'`);

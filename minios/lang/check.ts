@@ -3,7 +3,7 @@ import ts from 'typescript';
 import { CompileError, errorAt, type Diagnostic } from './diagnostics.js';
 import { resolveType } from './check-types.js';
 import {
-  checkExpr, coerce, condition, constValue, defaultType, funcType, globalType, internString, isConst, type Ctx, type FnCtx,
+  checkExpr, coerce, condition, constValue, defaultType, funcType, globalType, internString, isConst, isVarArgs, type Ctx, type FnCtx,
 } from './check-expr.js';
 import type { Expr, Func, GlobalVar, Local, Pos, ProgramIR, Stmt } from './ir.js';
 import { describeSyntax, type Decl, type Module, type Program } from './program.js';
@@ -148,6 +148,7 @@ function checkFunction(ctx: Ctx, d: Extract<Decl, { k: 'func' }>): Func {
   if (node.typeParameters) throw errorAt(node.typeParameters[0], 'generic functions are not part of the kernel language', 'write one function per type');
   for (const p of node.parameters) {
     if (!ts.isIdentifier(p.name)) throw errorAt(p.name, 'destructuring parameters are not part of the kernel language');
+    if (p.dotDotDotToken && isVarArgs(p) && p === node.parameters[node.parameters.length - 1]) continue;
     if (p.dotDotDotToken) throw errorAt(p, 'rest parameters are not part of the kernel language', 'pass a pointer and a count');
     if (p.questionToken || p.initializer) throw errorAt(p, 'optional and default parameters are not part of the kernel language', 'pass every argument');
   }
@@ -156,13 +157,21 @@ function checkFunction(ctx: Ctx, d: Extract<Decl, { k: 'func' }>): Func {
   const naked = body.statements.length > 0 && ts.isExpressionStatement(body.statements[0]) && ts.isStringLiteral(body.statements[0].expression) && body.statements[0].expression.text === 'naked';
   const params: Local[] = [];
   let off = 8;
-  node.parameters.forEach((p, i) => {
+  node.parameters.slice(0, ft.params.length).forEach((p, i) => {
     const t = ft.params[i];
     params.push({ name: (p.name as ts.Identifier).text, type: t, offset: off, param: true });
     off += t.k === 'int' && t.bits === 64 ? 8 : 4;
   });
+  const scope = new Map(params.map((p) => [p.name, p]));
+  if (ft.variadic) {
+    // The rest parameter names the address of the first extra argument word: a va_list.
+    const rest = node.parameters[node.parameters.length - 1];
+    const slot: Local = { name: `${(rest.name as ts.Identifier).text}$first`, type: u32, offset: off, param: true };
+    const ptrT: KType = { k: 'ptr', to: u32 };
+    scope.set((rest.name as ts.Identifier).text, { name: (rest.name as ts.Identifier).text, type: ptrT, offset: off, param: true, isConst: true, value: { k: 'addr', type: ptrT, place: { k: 'local', local: slot, type: u32 } } });
+  }
   const func: Func = { name: d.sym, pos: posOf(node), params, locals: [], ret: ft.ret, body: [], naked, exported: true };
-  const fn: FnCtx = { func, scopes: [new Map(params.map((p) => [p.name, p]))], breakable: 0, continuable: 0 };
+  const fn: FnCtx = { func, scopes: [scope], breakable: 0, continuable: 0 };
   const fctx: Ctx = { ...ctx, fn };
   if (naked) {
     for (const st of body.statements.slice(1)) {

@@ -15,7 +15,7 @@ export type KType =
   /** A string literal: the address of NUL-terminated bytes in .rodata. */
   | { k: 'cstr' }
   /** A function pointer. */
-  | { k: 'fn'; params: KType[]; ret: KType }
+  | { k: 'fn'; params: KType[]; ret: KType; variadic?: boolean }
   /** An integer constant not yet given a width (Go's untyped constants): it takes the width it meets. */
   | { k: 'lit'; big: boolean };
 
@@ -96,7 +96,7 @@ export function typeName(t: KType): string {
     case 'struct': return t.s.name;
     case 'array': return `CArray<${typeName(t.of)}, ${t.length}>`;
     case 'cstr': return 'cstr';
-    case 'fn': return `(${t.params.map(typeName).join(', ')}) => ${typeName(t.ret)}`;
+    case 'fn': return `(${[...t.params.map(typeName), ...(t.variadic ? ['...VarArg[]'] : [])].join(', ')}) => ${typeName(t.ret)}`;
     case 'lit': return t.big ? 'bigint constant' : 'integer constant';
   }
 }
@@ -110,7 +110,7 @@ export function sameType(a: KType, b: KType): boolean {
     case 'array': return a.length === (b as typeof a).length && sameType(a.of, (b as typeof a).of);
     case 'fn': {
       const f = b as typeof a;
-      return a.params.length === f.params.length && a.params.every((p, i) => sameType(p, f.params[i])) && sameType(a.ret, f.ret);
+      return a.params.length === f.params.length && !!a.variadic === !!f.variadic && a.params.every((p, i) => sameType(p, f.params[i])) && sameType(a.ret, f.ret);
     }
     case 'lit': return a.big === (b as typeof a).big;
     default: return true;

@@ -20,3 +20,26 @@ export function start_kernel(si: Ptr<start_info_t>): void {
     expect(r.state).toBe('shutdown');
   });
 });
+
+describe('printk', () => {
+  it('formats integers of every size, strings, chars, pointers, widths and flags', () => {
+    const r = boot({
+      'pk.ts': `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  printk("pages=%u magic=%s neg=%d big=%llu sbig=%lld hex=%08X x=%x p=%p c=%c [%5d] [%-4s] [%-3u] %%\\n",
+    si.nr_pages, si.magic, -42, 12345678901234n, -5000000000n, 0xbeef, u8(255), ptr<u8>(0x1234), char('Z'), 7, "ab", 9);
+  printk("min=%d max=%u zero=%x\\n", -2147483648, 4294967295, 0);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`,
+    }, { memoryMiB: 16 });
+    expect(r.console).toBe(
+      'pages=4096 magic=xen-3.0-x86_32 neg=-42 big=12345678901234 sbig=-5000000000 hex=0000BEEF x=ff p=0x00001234 c=Z [    7] [ab  ] [9  ] %\n' +
+      'min=-2147483648 max=4294967295 zero=0\n');
+  });
+});
