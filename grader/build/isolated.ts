@@ -1,0 +1,195 @@
+// Compiling untrusted kernels: the compiler runs in a child Node process under the permission model (read only the
+// kit's kernel library and the submission, write only a fresh output folder), with a heap limit and a kill timer.
+// The parent accepts back only the ELF bytes and a bounded list of diagnostics.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { kitPath } from '../paths.js';
+import type { BuildJob } from './entry.js';
+
+export interface BuildDiagnostic {
+  /** Path relative to the submission's exercise folder when it lies inside it. */
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  hint?: string;
+}
+
+export type BuildResult =
+  | { ok: true; elf: Uint8Array }
+  | { ok: false; kind: 'compile' | 'timeout' | 'memory' | 'internal'; diagnostics: BuildDiagnostic[] };
+
+export interface BuildLimits {
+  /** Wall-clock limit for the compiler process (the only wall clock in grading: it ends runaway builds). */
+  timeoutMs: number;
+  /** V8 heap limit of the compiler process. */
+  memoryMiB: number;
+}
+
+export const DEFAULT_BUILD_LIMITS: BuildLimits = { timeoutMs: 60_000, memoryMiB: 512 };
+const MAX_ELF_BYTES = 64 * 1024 * 1024;
+
+const diagnosticSchema = z.object({
+  file: z.string().max(4096),
+  line: z.number().int().nonnegative(),
+  column: z.number().int().nonnegative(),
+  message: z.string().max(4000),
+  hint: z.string().max(4000).optional(),
+});
+const resultSchema = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), diagnostics: z.array(diagnosticSchema).max(50) }),
+]);
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles an entry module and its imports into one .mjs (the permission model forbids loaders such as tsx). */
+export async function bundleScript(entry: string, outFile: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    // typescript (8 MB of CommonJS) stays a package import: bundling it takes seconds; the child may read its folder.
+    external: ['typescript'],
+  });
+  return outFile;
+}
+
+/** Folders the compiler child may read besides the submission: the kit's kernel library and the typescript package. */
+export function compilerReadRoots(): string[] {
+  return [fs.realpathSync(kitPath('minios', 'kernel')), fs.realpathSync(path.dirname(requireResolve('typescript/package.json')))];
+}
+
+function requireResolve(spec: string): string {
+  return createRequire(kitPath('package.json')).resolve(spec);
+}
+
+/**
+ * The bundled build child, made once per process. It sits under node_modules/.cache so that its `import 'typescript'`
+ * resolves to the kit's own copy.
+ */
+export function buildEntryScript(): Promise<string> {
+  bundled ??= (async () => {
+    const cache = kitPath('node_modules', '.cache', 'xenlab');
+    fs.mkdirSync(cache, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(cache, 'compiler-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    return bundleScript(kitPath('grader', 'build', 'entry.ts'), path.join(dir, 'compile.mjs'));
+  })();
+  return bundled;
+}
+
+export interface IsolatedRun {
+  script: string;
+  args: string[];
+  reads: string[];
+  writes: string[];
+  limits: BuildLimits;
+}
+
+export interface IsolatedExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stderr: string;
+}
+
+/** Runs a bundled script in a child Node under the permission model, a heap limit and a kill timer. */
+export function runIsolated(run: IsolatedRun): Promise<IsolatedExit> {
+  const flags = [
+    '--experimental-permission',
+    `--allow-fs-read=${run.script}`,
+    ...run.reads.map((p) => `--allow-fs-read=${p}`),
+    ...run.writes.map((p) => `--allow-fs-write=${p}`),
+    `--max-old-space-size=${run.limits.memoryMiB}`,
+    '--no-warnings',
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...flags, run.script, ...run.args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { if (stderr.length < 16_384) stderr += d.toString('utf8'); });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, run.limits.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, stderr });
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, timedOut: false, stderr: String(err) });
+    });
+  });
+}
+
+export interface KernelBuild {
+  /** The exercise folder of the submission (paths in diagnostics are made relative to it). */
+  exerciseDir: string;
+  /** Entry files, relative to exerciseDir. */
+  files: string[];
+  /** Folder inside exerciseDir the kernel may import from. */
+  sourceRoot: string;
+  limits?: Partial<BuildLimits>;
+}
+
+/** Compiles a submission's kernel in an isolated child process. Never throws on bad input. */
+export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
+  const limits = { ...DEFAULT_BUILD_LIMITS, ...build.limits };
+  const exerciseDir = fs.realpathSync(build.exerciseDir);
+  const sourceRoot = path.join(exerciseDir, build.sourceRoot);
+  const kernelDir = fs.realpathSync(kitPath('minios', 'kernel'));
+  const files = build.files.map((f) => path.join(exerciseDir, f));
+  const missing = files.filter((f) => !fs.existsSync(f)).map((f) => path.relative(exerciseDir, f));
+  if (missing.length) {
+    return { ok: false, kind: 'compile', diagnostics: missing.map((file) => ({ file, line: 0, column: 0, message: `the submission has no file '${file}'`, hint: 'hand in the exercise folder with its student files in place' })) };
+  }
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-build-'));
+  try {
+    const job: BuildJob = { files, kernelDir, allowedRoots: [kernelDir, sourceRoot], outDir };
+    const script = await buildEntryScript();
+    const exit = await runIsolated({ script, args: [JSON.stringify(job)], reads: [...compilerReadRoots(), sourceRoot], writes: [outDir], limits });
+    const relative = (d: BuildDiagnostic): BuildDiagnostic => {
+      const rel = path.relative(exerciseDir, d.file);
+      return { ...d, file: rel.startsWith('..') || path.isAbsolute(rel) ? d.file.replace(kernelDir, 'minios/kernel') : rel };
+    };
+    if (exit.timedOut) {
+      return { ok: false, kind: 'timeout', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler did not finish within ${limits.timeoutMs / 1000} s`, hint: 'something in the kernel makes the compiler work without end (a huge constant expression or buffer?); simplify the last thing you changed' }] };
+    }
+    if (/heap out of memory|Allocation failed/i.test(exit.stderr) || exit.signal === 'SIGABRT' || exit.code === 134) {
+      return { ok: false, kind: 'memory', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler ran out of memory (limit ${limits.memoryMiB} MiB)`, hint: 'look for a very large static buffer, string or generated expression' }] };
+    }
+    const resultFile = path.join(outDir, 'result.json');
+    if (!fs.existsSync(resultFile)) {
+      const firstLine = exit.stderr.split('\n').find((l) => /Error|error/.test(l)) ?? exit.stderr.split('\n')[0] ?? '';
+      return { ok: false, kind: 'internal', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler stopped without a result (exit ${exit.code ?? exit.signal}): ${firstLine.trim().slice(0, 300)}`, hint: 'this is a fault in the kit, not in your kernel: tell your instructor, with this submission' }] };
+    }
+    const parsed = resultSchema.safeParse(JSON.parse(fs.readFileSync(resultFile, 'utf8')));
+    if (!parsed.success) {
+      return { ok: false, kind: 'internal', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: 'the compiler returned a malformed result' }] };
+    }
+    if (!parsed.data.ok) return { ok: false, kind: 'compile', diagnostics: parsed.data.diagnostics.map(relative) };
+    const elfFile = path.join(outDir, 'kernel.elf');
+    const size = fs.statSync(elfFile).size;
+    if (size > MAX_ELF_BYTES) return { ok: false, kind: 'compile', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the kernel image is ${size} bytes; the limit is ${MAX_ELF_BYTES}` }] };
+    return { ok: true, elf: new Uint8Array(fs.readFileSync(elfFile)) };
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** SHA-256 of bytes, hex. */
+export function sha256(data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}

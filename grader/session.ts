@@ -1,0 +1,43 @@
+// Grading a whole submission (several exercises) into one report: the engine behind `xenlab grade`.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Exercise } from './api.js';
+import { courseExercises } from './course.js';
+import { gradeExercise, type ExerciseResult, type GradeOptions } from './grade.js';
+import { makeReport, signReport } from './report/build.js';
+import type { GradeReport } from './report/schema.js';
+
+/**
+ * The folder holding `exercise`'s student files inside a submission. A submission is laid out like the hand-out's
+ * exercises/ (DIR/01-hello/kernel/hello.ts), or a whole hand-out (DIR/exercises/01-hello/...), or, when a single
+ * exercise is graded, that exercise's own folder (DIR/kernel/hello.ts).
+ */
+export function locateExerciseDir(submission: string, exercise: Exercise, single: boolean): string {
+  const candidates = [path.join(submission, exercise.slug), path.join(submission, 'exercises', exercise.slug)];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  if (single && fs.existsSync(path.join(submission, exercise.studentFiles[0]!))) return submission;
+  return candidates[0]!;
+}
+
+export interface SessionOptions extends GradeOptions {
+  exercises?: Exercise[];
+  /** Label for the report's `submission` field. */
+  label: string;
+  /** Sign the JSON with this key (XENLAB_REPORT_KEY). */
+  signingKey?: string;
+  createdAt?: string;
+  onExercise?: (result: ExerciseResult) => void;
+}
+
+export async function gradeSubmission(submission: string, opts: SessionOptions): Promise<GradeReport> {
+  const exercises = opts.exercises ?? courseExercises();
+  const results: ExerciseResult[] = [];
+  for (const ex of exercises) {
+    const dir = locateExerciseDir(submission, ex, exercises.length === 1);
+    const r = await gradeExercise(ex, dir, opts);
+    opts.onExercise?.(r);
+    results.push(r);
+  }
+  const report = makeReport(results, { seed: opts.seed ?? null, submission: opts.label, hiddenChecks: opts.hidden ?? false, createdAt: opts.createdAt });
+  return opts.signingKey ? signReport(report, opts.signingKey) : report;
+}

@@ -1,0 +1,12 @@
+// Wrong solution (crash-reason): shuts down with SHUTDOWN_crash instead of SHUTDOWN_poweroff
+import "minios/bootstrap";
+import { HYPERVISOR_console_io, HYPERVISOR_sched_op } from "minios/hypercalls";
+import { CONSOLEIO_write, SCHEDOP_shutdown, SHUTDOWN_poweroff, SHUTDOWN_crash, sched_shutdown_t } from "xen/public";
+
+export function start_kernel(start_info: VoidPtr): void {
+  const msg = "Hello world\n";
+  HYPERVISOR_console_io(CONSOLEIO_write, msg.length, msg);
+  const shutdown = stack_struct<sched_shutdown_t>();
+  shutdown.reason = SHUTDOWN_crash;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, shutdown);
+}

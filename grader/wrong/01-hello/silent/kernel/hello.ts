@@ -1,0 +1,10 @@
+// Wrong solution (silent): powers off without printing anything
+import "minios/bootstrap";
+import { HYPERVISOR_console_io, HYPERVISOR_sched_op } from "minios/hypercalls";
+import { CONSOLEIO_write, SCHEDOP_shutdown, SHUTDOWN_poweroff, SHUTDOWN_crash, sched_shutdown_t } from "xen/public";
+
+export function start_kernel(start_info: VoidPtr): void {
+  const shutdown = stack_struct<sched_shutdown_t>();
+  shutdown.reason = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, shutdown);
+}
