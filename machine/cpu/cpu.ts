@@ -656,6 +656,8 @@ export class Cpu extends LazyFlags {
       try {
         while (n < this.stopAt) {
           this.runDone = n;
+          // A fetch fault belongs to the instruction at EIP.
+          this.insnEip = this.eip;
           const blk = this.block();
           if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit || (this.flags & 0x100) !== 0) {
             // Single step: uncacheable code, the budget ends inside the block, the

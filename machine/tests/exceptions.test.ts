@@ -249,3 +249,26 @@ describe('single-step and PAE', () => {
     expect(r.mem.read32(0x23008) & 0x20).toBe(0x20);
   });
 });
+
+describe('instruction fetch faults', () => {
+  it('a jump to an unmapped page faults at the target with CR2 = target', () => {
+    for (const cpl of [1, 3] as const) {
+      const r = runAsm('nop\nmov eax, 0x123000\njmp eax', { cpl, setup: (m) => { claimAll(m); m.mem.write32(PGTAB + 0x123 * 4, 0); } });
+      expect(r.exit).toEqual({ kind: 'exception', vector: 14, errorCode: cpl === 3 ? 4 : 0, cr2: 0x123000, insnEip: 0x123000 });
+      expect(r.cpu.eip).toBe(0x123000);
+      expect(r.clock.instructions).toBe(4); // nop, mov, jmp, and the fault
+    }
+  });
+  it('an instruction crossing into an unmapped page faults at its start with CR2 on the next page', () => {
+    const r = runAsm('mov eax, 0x200ffe\njmp eax', { cpl: 1, setup: (m) => {
+      claimAll(m);
+      m.mem.write32(PGTAB + 0x201 * 4, 0);
+      m.mem.writeBytes(0x200ffe, new Uint8Array([0xb8, 0x01])); // mov eax, imm32 split across the pages
+    } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 14, errorCode: 0, cr2: 0x201000, insnEip: 0x200ffe });
+  });
+  it('running past the CS limit is #GP(0) at the instruction', () => {
+    const r = runAsm('mov eax, 0x900000\njmp eax', { cpl: 1, limitPages: 0x800, memory: 16 << 20, setup: claimAll });
+    expect(r.exit).toMatchObject({ kind: 'exception', vector: 13, errorCode: 0, insnEip: CODE + 5 });
+  });
+});
