@@ -77,6 +77,8 @@ interface Lin {
 }
 
 const regKey = (r: Register) => `%${r.name}`;
+/** Shared empty term map for constants (never mutated). */
+const NONE: Map<string, number> = new Map();
 
 class LineParser {
   i = 0;
@@ -105,19 +107,19 @@ class LineParser {
   private unary(): Lin {
     if (this.eat('-')) return scale(this.unary(), -1);
     if (this.eat('+')) return this.unary();
-    if (this.eat('~')) return { k: ~constOf(this.unary(), '~'), terms: new Map() };
-    if (this.eat('!')) return { k: constOf(this.unary(), '!') ? 0 : 1, terms: new Map() };
+    if (this.eat('~')) return { k: ~constOf(this.unary(), '~'), terms: NONE };
+    if (this.eat('!')) return { k: constOf(this.unary(), '!') ? 0 : 1, terms: NONE };
     if (this.eat('(')) { const v = this.expr(); this.expect(')'); return v; }
     const t = this.peek();
     if (!t) throw new AsmError('expression expected at end of line');
     this.i++;
-    if (t.t === 'num') return { k: t.v, terms: new Map() };
+    if (t.t === 'num') return { k: t.v, terms: NONE };
     if (t.t === 'str') {
       let v = 0;
       const b = new TextEncoder().encode(t.v);
       if (b.length > 4) throw new AsmError(`character constant '${t.v}' is longer than 4 bytes`);
       b.forEach((x, i) => { v += x * 2 ** (8 * i); });
-      return { k: v, terms: new Map() };
+      return { k: v, terms: NONE };
     }
     if (t.t === 'id') {
       const r = registers.get(t.v.toLowerCase());
@@ -125,7 +127,7 @@ class LineParser {
       if (t.v === '$' || t.v === '$$') return { k: 0, terms: new Map([[t.v, 1]]) };
       const name = this.asm.qualify(t.v);
       const c = this.asm.constants.get(name);
-      if (c !== undefined) return { k: c, terms: new Map() };
+      if (c !== undefined) return { k: c, terms: NONE };
       return { k: 0, terms: new Map([[name, 1]]) };
     }
     throw new AsmError(`unexpected '${t.v}' at column ${t.col}`);
@@ -137,11 +139,13 @@ function constOf(v: Lin, op: string): number {
   return v.k;
 }
 function scale(v: Lin, f: number): Lin {
+  if (v.terms.size === 0) return { k: v.k * f, terms: NONE };
   return { k: v.k * f, terms: new Map([...v.terms].map(([n, c]) => [n, c * f])) };
 }
 function combine(op: string, a: Lin, b: Lin): Lin {
   if (op === '+' || op === '-') {
     const s = op === '+' ? 1 : -1;
+    if (a.terms.size === 0 && b.terms.size === 0) return { k: a.k + s * b.k, terms: NONE };
     const terms = new Map(a.terms);
     for (const [n, c] of b.terms) terms.set(n, (terms.get(n) ?? 0) + s * c);
     for (const [n, c] of terms) if (c === 0) terms.delete(n);
@@ -159,11 +163,12 @@ function combine(op: string, a: Lin, b: Lin): Lin {
     '/': () => u(x) / u(y), '%': () => u(x) % u(y), '//': () => x / y, '%%': () => x % y,
     '<<': () => x << (y & 63n), '>>': () => u(x) >> (y & 63n), '&': () => x & y, '|': () => x | y, '^': () => x ^ y,
   };
-  return { k: Number(BigInt.asIntN(64, r[op]())), terms: new Map() };
+  return { k: Number(BigInt.asIntN(64, r[op]())), terms: NONE };
 }
 
 /** Turns a linear value into a number or a symbol reference, folding differences of labels whose offsets are known. */
 function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
+  if (v.terms.size === 0) return v.k;
   let k = v.k;
   const terms = new Map(v.terms);
   for (const n of terms.keys()) if (n.startsWith('%')) throw new AsmError(`register ${n.slice(1)} cannot be used in ${what}`);
@@ -385,6 +390,13 @@ function statement(asm: Assembler, toks: Tok[], lineText: string): void {
   let force: 'short' | 'near' | undefined;
   for (const part of splitOperands(rest.slice(k))) {
     if (!part.length) throw new AsmError('empty operand');
+    if (part.length === 1) {
+      // fast path: a lone register or number
+      const t = part[0];
+      const r = t.t === 'id' ? registers.get(t.v) ?? registers.get(t.v.toLowerCase()) : undefined;
+      if (r) { ops.push(r); continue; }
+      if (t.t === 'num') { ops.push(t.v); continue; }
+    }
     const q = new LineParser(part, asm);
     const o = parseOperand(q, asm);
     if (!q.atEnd()) throw new AsmError(`unexpected '${q.peek()!.v}' at column ${q.peek()!.col}`);
