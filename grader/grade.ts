@@ -75,7 +75,7 @@ export function submissionHash(exercise: Exercise, exerciseDir: string): { hash:
 
 const buildCache = new Map<string, Promise<BuildResult>>();
 
-function contextFor(run: RunObservation, seed: number, sources: Record<string, string>, map: SourceMap): CheckContext {
+export function contextFor(run: RunObservation, seed: number, sources: Record<string, string>, map: { locate(addr: number): string | undefined }): CheckContext {
   const lines = run.console.replace(/\r/g, '').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const byName = new Map<string, HypercallObservation[]>();
@@ -96,6 +96,29 @@ function failureOutcome(run: RunObservation): Outcome {
   if (run.end === 'budget') return 'TIMEOUT';
   if (run.end === 'crashed' || run.crash) return 'CRASH';
   return 'FAIL';
+}
+
+/** Runs checks in order against one run: PASS, or FAIL/TIMEOUT/CRASH by how the run ended, or NOT RUN when a prerequisite did not pass. */
+export function evaluateChecks(checks: Check[], ctx: CheckContext): CheckResult[] {
+  const results: CheckResult[] = [];
+  const passed = new Set<string>();
+  for (const check of checks) {
+    const head = { id: check.id, title: check.title, weight: check.weight, hidden: !!check.hidden };
+    const blocker = (check.dependsOn ?? []).find((d) => !passed.has(d));
+    if (blocker !== undefined) {
+      const known = checks.some((c) => c.id === blocker);
+      results.push({ ...head, outcome: 'NOT RUN', score: 0, actual: known ? `not run: it needs '${blocker}' to pass first` : `not run: it depends on '${blocker}', which this grading does not include` });
+      continue;
+    }
+    const v = runCheck(check, ctx);
+    if (v.pass) {
+      passed.add(check.id);
+      results.push({ ...head, outcome: 'PASS', score: check.weight, ...(v.note ? { hint: v.note } : {}) });
+    } else {
+      results.push({ ...head, outcome: failureOutcome(ctx.run), score: 0, expected: v.expected, actual: v.actual, ...(v.hint ? { hint: v.hint } : {}) });
+    }
+  }
+  return results;
 }
 
 export function checksFor(exercise: Exercise, hidden: boolean): Check[] {
@@ -136,24 +159,7 @@ export async function gradeExercise(exercise: Exercise, exerciseDir: string, opt
   const run = booted.run;
   const map = new SourceMap(built.elf, fs.realpathSync(exerciseDir), sources);
   const ctx = contextFor(run, seed, sources, map);
-  const results: CheckResult[] = [];
-  const passed = new Set<string>();
-  for (const check of checks) {
-    const head = { id: check.id, title: check.title, weight: check.weight, hidden: !!check.hidden };
-    const blocker = (check.dependsOn ?? []).find((d) => !passed.has(d));
-    if (blocker !== undefined) {
-      const known = checks.some((c) => c.id === blocker);
-      results.push({ ...head, outcome: 'NOT RUN', score: 0, actual: known ? `not run: it needs '${blocker}' to pass first` : `not run: it depends on '${blocker}', which this grading does not include` });
-      continue;
-    }
-    const v = runCheck(check, ctx);
-    if (v.pass) {
-      passed.add(check.id);
-      results.push({ ...head, outcome: 'PASS', score: check.weight, ...(v.note ? { hint: v.note } : {}) });
-    } else {
-      results.push({ ...head, outcome: failureOutcome(run), score: 0, expected: v.expected, actual: v.actual, ...(v.hint ? { hint: v.hint } : {}) });
-    }
-  }
+  const results = evaluateChecks(checks, ctx);
   const score = results.reduce((s, r) => s + r.score, 0);
   const firstBad = results.find((r) => r.outcome !== 'PASS');
   return {
