@@ -2,6 +2,7 @@
 // outside sees (state, console output, hypercall records, crash report).
 import type { SegmentCache } from '../machine/index.js';
 import { GuestMemory } from './guest_access.js';
+import { TrapState } from './trap_state.js';
 import type { PhysicalMemory } from '../machine/index.js';
 
 export type DomainState = 'running' | 'blocked' | 'paused' | 'shutdown' | 'crashed' | 'dying';
@@ -56,6 +57,10 @@ export class Domain {
   /** pfn -> mfn. */
   p2m: number[] = [];
   maxPages = 0;
+  /** Frames the domain holds in its reservation (not counting shared_info). */
+  totPages = 0;
+  /** Enabled VMASST_TYPE_* bits. */
+  vmAssist = 0;
   sharedInfoMfn = 0;
   startInfoVa = 0;
   hypercallPageVa?: number;
@@ -66,6 +71,7 @@ export class Domain {
   consoleMfn = 0;
   storeMfn = 0;
 
+  readonly traps = new TrapState();
   readonly ctx: VcpuContext;
   readonly guest: GuestMemory;
 

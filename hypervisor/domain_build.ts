@@ -100,6 +100,7 @@ export function buildDomain(host: BuildHost, dom: Domain, image: KernelImage, ke
     frames.setM2p(mfn, pfn);
   }
   dom.maxPages = opts.nrPages;
+  dom.totPages = opts.nrPages;
   const vaToPa = (va: number) => (dom.p2m[(va - sod.virtBase) >>> 12] << 12) + (va & 0xfff);
   const writeVa = (va: number, data: Uint8Array) => {
     for (let k = 0; k < data.length;) {

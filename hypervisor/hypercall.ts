@@ -4,17 +4,9 @@
 import { Reg } from '../machine/index.js';
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
-import { HYPERCALL_NAMES, HYPERVISOR as H, XEN_ERRNO } from './public/xen.js';
-import { doConsoleIo } from './console.js';
-import { doXenVersion } from './version.js';
-import { doSchedOp, doSchedOpCompat } from './schedule.js';
+import { HYPERCALL_NAMES, XEN_ERRNO } from './public/xen.js';
 import { formatArgs } from './trace.js';
 import { hex8 } from './crash.js';
-import { HYPERCALLS_MM } from './mm_hypercalls.js';
-import { HYPERCALLS_TRAPS } from './traps.js';
-import { HYPERCALLS_EVENTS } from './event_channel.js';
-import { HYPERCALLS_GRANTS } from './grant_table.js';
-import { HYPERCALLS_TIME } from './timer_ops.js';
 
 /** A handler's result, or NO_RESULT when it set the guest's registers itself (iret). */
 export const NO_RESULT = Symbol('no result');
@@ -28,17 +20,6 @@ export function registerHypercalls(entries: Record<number, HypercallEntry>): voi
   for (const [nr, e] of Object.entries(entries)) TABLE[Number(nr)] = e;
 }
 
-registerHypercalls({
-  [H.console_io]: { arity: 3, fn: (hv, d, a) => doConsoleIo(hv, d, a[0], a[1], a[2]) },
-  [H.xen_version]: { arity: 2, fn: (hv, d, a) => doXenVersion(hv, d, a[0], a[1]) },
-  [H.sched_op]: { arity: 2, fn: (hv, d, a) => doSchedOp(hv, d, a[0], a[1]) },
-  [H.sched_op_compat]: { arity: 2, fn: (hv, d, a) => doSchedOpCompat(hv, d, a[0], a[1]) },
-});
-registerHypercalls(HYPERCALLS_MM);
-registerHypercalls(HYPERCALLS_TRAPS);
-registerHypercalls(HYPERCALLS_EVENTS);
-registerHypercalls(HYPERCALLS_GRANTS);
-registerHypercalls(HYPERCALLS_TIME);
 
 /** Runs one hypercall for `dom`; never throws (an internal error crashes the domain, not the host). */
 export function invokeHypercall(hv: Hypervisor, dom: Domain, nr: number, args: number[]): HypercallResult {

@@ -9,6 +9,7 @@ import { buildDomain, type BuildHost } from './domain_build.js';
 import { FrameTable, INVALID_M2P } from './frames.js';
 import { makeCrash } from './crash.js';
 import { dispatchHypercall } from './hypercall.js';
+import { installHypercalls } from './hypercall_table.js';
 import { DOMID, PAGE } from './public/xen.js';
 import { GDT_LIMIT, GDT_VIRT_START } from './layout.js';
 import { initTime, updateTime } from './time.js';
@@ -18,6 +19,8 @@ import type { TimerQueue } from './timers.js';
 import { Timers } from './timers.js';
 import { EventChannels } from './event_channel.js';
 import { GrantTables } from './grant_table.js';
+import { TimerOps } from './timer_ops.js';
+import { Mm } from './mm.js';
 
 export interface HypervisorOptions {
   clock?: { ips?: number; tscHz?: number };
@@ -58,6 +61,8 @@ export class Hypervisor implements BuildHost {
   readonly timers: TimerQueue;
   readonly events: EventChannels;
   readonly grants: GrantTables;
+  readonly timerOps: TimerOps;
+  readonly mm: Mm;
   m2pL1Mfn = 0;
   zeroMfn = 0;
   /** The domain whose state is loaded in the CPU, if any. */
@@ -80,6 +85,9 @@ export class Hypervisor implements BuildHost {
     this.timers = new Timers();
     this.events = new EventChannels(this);
     this.grants = new GrantTables(this);
+    this.timerOps = new TimerOps(this);
+    this.mm = new Mm(this);
+    installHypercalls();
     this.bootMachine();
   }
 
@@ -171,6 +179,7 @@ export class Hypervisor implements BuildHost {
 
   private runSlice(dom: Domain, slice: number): void {
     this.switchTo(dom);
+    updateTime(this, dom);
     deliverPendingUpcall(this, dom);
     if (!dom.alive || dom.state !== 'running') return;
     this.loadContext(dom);
@@ -198,6 +207,8 @@ export class Hypervisor implements BuildHost {
     cpu.setEflags(c.eflags);
     for (let s = 0; s < 6; s++) cpu.setSegmentCache(s, c.segs[s]);
     cpu.cr2 = c.cr2;
+    const ts = dom.traps.fpuTs ? 8 : 0;
+    if ((cpu.cr0 & 8) !== ts) cpu.cr0 = ((cpu.cr0 & ~8) | ts) >>> 0;
     if (cpu.cr3 !== (c.cr3 >>> 0)) cpu.setCr3(c.cr3);
   }
 
@@ -274,6 +285,7 @@ export class Hypervisor implements BuildHost {
   private domainDied(dom: Domain): void {
     this.scheduler.remove(dom);
     this.timers.cancelDomain(dom.domid);
+    this.timerOps.domainDied(dom);
     this.events.domainDied(dom);
   }
 
