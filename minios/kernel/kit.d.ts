@@ -81,9 +81,9 @@ declare global {
   /** Zeroed static storage for `count` elements, aligned to `align` bytes (module level only). */
   function static_buffer<T>(count: number, align?: number): Ptr<T>;
   /** Zeroed static storage for one struct (module level only). */
-  function static_struct<T extends object>(align?: number): T;
+  function static_struct<T extends object>(align?: number): Ptr<T>;
   /** Zeroed storage in the current function's stack frame. */
-  function stack_struct<T extends object>(): T;
+  function stack_struct<T extends object>(): Ptr<T>;
   /** Zeroed array in the current function's stack frame. */
   function stack_buffer<T>(count: number): Ptr<T>;
 

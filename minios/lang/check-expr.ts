@@ -169,6 +169,12 @@ function containsValueReturn(n: ts.Node): boolean {
 export function globalType(ctx: Ctx, d: Extract<Decl, { k: 'global' }>): KType {
   if (d.type) return d.type;
   const v = d.node;
+  if (d.external) {
+    const t = resolveType(v.type!, d.module);
+    d.storage = t.k === 'array' || t.k === 'struct';
+    d.type = t.k === 'array' ? { k: 'ptr', to: t.of } : t;
+    return d.type;
+  }
   if (v.type) d.type = resolveType(v.type, d.module);
   else if (v.initializer) {
     const mctx: Ctx = { prog: ctx.prog, m: d.module, ir: ctx.ir };
@@ -178,7 +184,7 @@ export function globalType(ctx: Ctx, d: Extract<Decl, { k: 'global' }>): KType {
       const ta = (init as ts.CallExpression).typeArguments;
       if (!ta || ta.length !== 1) throw errorAt(init, `${call} needs its element type: ${call}<u8>(...)`);
       const t = resolveType(ta[0], d.module);
-      d.type = call === 'static_buffer' ? { k: 'ptr', to: t } : t;
+      d.type = { k: 'ptr', to: t };
       if (call === 'static_struct' && t.k !== 'struct') throw errorAt(ta[0], 'static_struct needs a struct type', 'use static_buffer for integers');
     } else {
       d.type = defaultType(checkExpr(mctx, init), init).type;

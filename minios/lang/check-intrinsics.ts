@@ -114,7 +114,7 @@ export function checkIntrinsic(ctx: Ctx, node: ts.CallExpression, name: string):
         args(node, name, 0);
         if (t.k !== 'struct') throw errorAt(node, `stack_struct needs a struct type, not ${typeName(t)}`, 'use stack_buffer<T>(n) for arrays');
         bytes = t.s.size;
-        type = t;
+        type = { k: 'ptr', to: t };
       } else {
         const [n] = args(node, name, 1);
         const count = constArg(ctx, n, 'the element count of stack_buffer');

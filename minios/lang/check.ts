@@ -40,7 +40,8 @@ export function checkProgram(prog: Program): { ir: ProgramIR; diagnostics: Diagn
           for (const v of st.declarationList.declarations) {
             if (!ts.isIdentifier(v.name)) continue;
             const d = m.own.get(v.name.text);
-            if (d?.k === 'global') guard(() => ir.items.push({ k: 'global', g: checkGlobal(ctx, d) }));
+            if (d?.k === 'global' && d.external) guard(() => void globalType(ctx, d));
+            else if (d?.k === 'global') guard(() => ir.items.push({ k: 'global', g: checkGlobal(ctx, d) }));
             else if (d?.k === 'const') guard(() => void constValue(ctx, d));
           }
         }

@@ -14,7 +14,7 @@ export interface FileSystem {
 /** A name visible at module level. */
 export type Decl =
   | { k: 'func'; name: string; sym: string; node: ts.FunctionDeclaration; module: Module; external: boolean; type?: KType }
-  | { k: 'global'; name: string; sym: string; node: ts.VariableDeclaration; module: Module; isConst: boolean; type?: KType; storage?: boolean }
+  | { k: 'global'; name: string; sym: string; node: ts.VariableDeclaration; module: Module; isConst: boolean; type?: KType; storage?: boolean; external?: boolean }
   | { k: 'const'; name: string; node?: ts.Node; module?: Module; value?: bigint; type?: KType; str?: string; state?: 'busy' | 'done' }
   | { k: 'enum'; name: string; node: ts.EnumDeclaration; module: Module; members?: Map<string, bigint> }
   | { k: 'struct'; name: string; node?: ts.InterfaceDeclaration; module?: Module; st?: StructType; state?: 'busy' | 'done' }
@@ -228,9 +228,15 @@ function collectDeclarations(m: Module, prog: Program): void {
       } else if (ts.isVariableStatement(st)) {
         const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
         if (!isConst && !(st.declarationList.flags & ts.NodeFlags.Let)) throw errorAt(st, "'var' is not part of the kernel language", "use 'let' or 'const'");
-        if (hasDeclare(st)) throw errorAt(st, "'declare' variables are not supported", 'define the variable in a kernel file, or declare a function implemented in asm');
+        const external = hasDeclare(st);
         for (const v of st.declarationList.declarations) {
           if (!ts.isIdentifier(v.name)) throw errorAt(v.name, 'destructuring is not part of the kernel language', 'declare one variable per name');
+          if (external) {
+            // `declare const name: T` names data defined in asm: CArray/struct types name its storage.
+            if (!v.type) throw errorAt(v.name, `declared variable '${v.name.text}' needs a type`, 'e.g. declare const stack_top: CArray<u8, 1>;');
+            add(v.name, { k: 'global', name: v.name.text, sym: v.name.text, node: v, module: m, isConst, external: true }, isExported(st));
+            continue;
+          }
           if (isConst && v.initializer && isCompileTimeInit(v.initializer)) {
             add(v.name, { k: 'const', name: v.name.text, node: v, module: m }, isExported(st));
           } else {

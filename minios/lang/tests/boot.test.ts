@@ -43,3 +43,36 @@ export function start_kernel(si: Ptr<start_info_t>): void {
       'min=-2147483648 max=4294967295 zero=0\n');
   });
 });
+
+describe('events and time', () => {
+  it('maps shared_info, takes timer events through the callback, sleeps in virtual time, reads the wall clock', () => {
+    const r = boot({
+      'ev.ts': `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { map_shared_info, local_irq_enable } from "minios/hypervisor";
+import { init_events, ev_counts } from "minios/events";
+import { init_time, monotonic_clock, msleep, timer_ticks, gettimeofday, type timeval } from "minios/time";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  printk("map %d\\n", map_shared_info(si));
+  init_events();
+  init_time();
+  local_irq_enable();
+  const t0 = monotonic_clock();
+  msleep(10);
+  const t1 = monotonic_clock();
+  const tv = stack_struct<timeval>();
+  gettimeofday(tv);
+  const slept: u64 = t1 - t0;
+  printk("slept-ok %d ticks-ok %d sec %u\\n", slept >= 10000000n && slept < 11000000n, timer_ticks >= 1, tv.tv_sec);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`,
+    }, { budget: 100_000_000 });
+    expect(r.console).toBe('map 0\nslept-ok 1 ticks-ok 1 sec 1700000000\n');
+    expect(r.state).toBe('shutdown');
+  });
+});
