@@ -160,12 +160,23 @@ export function readElf32(input: Uint8Array | ArrayBuffer): Elf32 {
   };
 }
 
-/** The symbol covering `addr` (the nearest at or below it in an allocated section) and the offset into it. */
+/** The symbol covering `addr` (the nearest at or below it in the allocated section holding it) and the offset into it. */
 export function symbolize(elf: Elf32, addr: number): { name: string; offset: number } | undefined {
+  const inside = elf.sections.findIndex((s) => s.flags & 2 && addr >= s.addr && addr < s.addr + s.size);
+  if (inside < 0) return undefined;
   let best: ElfSymbol | undefined;
   for (const s of elf.symbols) {
-    if (!s.name || s.shndx === 0 || s.shndx >= 0xff00 || s.value > addr) continue;
+    if (!s.name || s.shndx !== inside || s.value > addr) continue;
     if (!best || s.value > best.value || (s.value === best.value && s.bind > best.bind)) best = s;
   }
   return best ? { name: best.name, offset: addr - best.value } : undefined;
+}
+
+/** "start_kernel+0x12 (kernel.ts:40:3)" for crash reports; the hex address alone when nothing is known. */
+export function describeAddress(elf: Elf32, addr: number): string {
+  const s = symbolize(elf, addr);
+  let best: LineEntry | undefined;
+  for (const l of elf.lines) if (l.addr <= addr && (!best || l.addr >= best.addr)) best = l;
+  const where = s ? `${s.name}${s.offset ? '+0x' + s.offset.toString(16) : ''}` : `0x${(addr >>> 0).toString(16)}`;
+  return best ? `${where} (${best.file}:${best.line}${best.column ? ':' + best.column : ''})` : where;
 }

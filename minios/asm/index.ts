@@ -6,4 +6,4 @@ export type { Mnemonic } from './mnemonics.js';
 export type { LinkedImage, LinkedSection, LineEntry } from './link.js';
 export { writeElf32, defaultXenGuest, XenElfNote, type ElfOptions } from './elf.js';
 export { LINES_SECTION, encodeLineTable, decodeLineTable, lineFor } from './lines.js';
-export { readElf32, symbolize, ElfError, type Elf32, type ElfSection, type ElfSegment, type ElfSymbol, type ElfNote } from './elfread.js';
+export { readElf32, symbolize, describeAddress, ElfError, type Elf32, type ElfSection, type ElfSegment, type ElfSymbol, type ElfNote } from './elfread.js';

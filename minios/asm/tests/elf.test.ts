@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Assembler } from '../assembler.js';
 import { writeElf32, XenElfNote } from '../elf.js';
-import { ElfError, readElf32, symbolize } from '../elfread.js';
+import { describeAddress, ElfError, readElf32, symbolize } from '../elfread.js';
 import { lineFor } from '../lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xenlab-elf-'));
@@ -113,6 +113,9 @@ describe('writeElf32', () => {
     expect(symbolize(r, 0xc000000e)).toEqual({ name: '_start.hang', offset: 0 });
     expect(lineFor(r.lines, 0xc000000e)).toEqual({ addr: 0xc000000e, file: 'boot.asm', line: 10 });
     expect(lineFor(r.lines, 0xc0000026)?.line).toBe(17);
+    expect(describeAddress(r, 0xc0000026)).toBe('start_kernel+0x15 (boot.asm:17)');
+    expect(describeAddress(r, 0x10)).toBe('0x10');
+    expect(symbolize(r, 0xc0100000)).toBeUndefined();
     expect(image.symbols.get('msg_len')).toBe(6);
   });
 
