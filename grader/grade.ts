@@ -157,7 +157,7 @@ export async function gradeExercise(exercise: Exercise, exerciseDir: string, opt
     return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image', diagnostics }, checks: blank('BUILD ERROR', booted.message) };
   }
   const run = booted.run;
-  const map = new SourceMap(built.elf, fs.realpathSync(exerciseDir), sources);
+  const map = new SourceMap(built.elf, built.buildRoot, sources);
   const ctx = contextFor(run, seed, sources, map);
   const results = evaluateChecks(checks, ctx);
   const score = results.reduce((s, r) => s + r.score, 0);

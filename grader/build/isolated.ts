@@ -21,7 +21,8 @@ export interface BuildDiagnostic {
 }
 
 export type BuildResult =
-  | { ok: true; elf: Uint8Array }
+  /** `buildRoot`: where the exercise folder was staged; source paths in the ELF's line table lie under it. */
+  | { ok: true; elf: Uint8Array; buildRoot: string }
   | { ok: false; kind: 'compile' | 'timeout' | 'memory' | 'internal'; diagnostics: BuildDiagnostic[] };
 
 export interface BuildLimits {
@@ -144,48 +145,87 @@ export interface KernelBuild {
   limits?: Partial<BuildLimits>;
 }
 
+const MAX_SOURCE_FILES = 200;
+const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Copies the submission's source folder into `into`: regular files only (no symbolic links, which the permission
+ * model would follow out of the folder), at most MAX_SOURCE_FILES files of at most MAX_SOURCE_BYTES each.
+ */
+function stageSources(from: string, into: string, problems: string[], count = { n: 0 }): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(from, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  fs.mkdirSync(into, { recursive: true });
+  for (const e of entries) {
+    const src = path.join(from, e.name);
+    if (e.isDirectory()) stageSources(src, path.join(into, e.name), problems, count);
+    else if (e.isFile()) {
+      if (++count.n > MAX_SOURCE_FILES) { if (count.n === MAX_SOURCE_FILES + 1) problems.push(`more than ${MAX_SOURCE_FILES} files; the rest were left out`); continue; }
+      if (fs.statSync(src).size > MAX_SOURCE_BYTES) { problems.push(`'${e.name}' is larger than ${MAX_SOURCE_BYTES} bytes and was left out`); continue; }
+      fs.copyFileSync(src, path.join(into, e.name));
+    } else if (e.isSymbolicLink()) problems.push(`'${e.name}' is a symbolic link; links are not followed`);
+  }
+}
+
 /** Compiles a submission's kernel in an isolated child process. Never throws on bad input. */
 export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
   const limits = { ...DEFAULT_BUILD_LIMITS, ...build.limits };
-  const exerciseDir = fs.realpathSync(build.exerciseDir);
-  const sourceRoot = path.join(exerciseDir, build.sourceRoot);
-  const kernelDir = fs.realpathSync(kitPath('minios', 'kernel'));
-  const files = build.files.map((f) => path.join(exerciseDir, f));
-  const missing = files.filter((f) => !fs.existsSync(f)).map((f) => path.relative(exerciseDir, f));
-  if (missing.length) {
-    return { ok: false, kind: 'compile', diagnostics: missing.map((file) => ({ file, line: 0, column: 0, message: `the submission has no file '${file}'`, hint: 'hand in the exercise folder with its student files in place' })) };
-  }
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-build-'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-build-'));
   try {
+    // The child sees a staged copy of the submission, never the original folder.
+    const stage = path.join(work, 'submission');
+    const outDir = path.join(work, 'out');
+    fs.mkdirSync(outDir);
+    const problems: string[] = [];
+    stageSources(path.join(build.exerciseDir, build.sourceRoot), path.join(stage, build.sourceRoot), problems);
+    fs.mkdirSync(path.join(stage, build.sourceRoot), { recursive: true });
+    const sourceRoot = path.join(stage, build.sourceRoot);
+    const files = build.files.map((f) => path.join(stage, f));
+    const missing = build.files.filter((f) => !fs.existsSync(path.join(stage, f)));
+    if (missing.length) {
+      return { ok: false, kind: 'compile', diagnostics: missing.map((file) => ({ file, line: 0, column: 0, message: `the submission has no file '${file}'${problems.length ? ` (${problems.join('; ')})` : ''}`, hint: 'hand in the exercise folder with its student files in place' })) };
+    }
+    const readRoots = compilerReadRoots();
+    const kernelDir = readRoots[0]!;
     const job: BuildJob = { files, kernelDir, allowedRoots: [kernelDir, sourceRoot], outDir };
     const script = await buildEntryScript();
-    const exit = await runIsolated({ script, args: [JSON.stringify(job)], reads: [...compilerReadRoots(), sourceRoot], writes: [outDir], limits });
+    const exit = await runIsolated({ script, args: [JSON.stringify(job)], reads: [...readRoots, sourceRoot], writes: [outDir], limits });
     const relative = (d: BuildDiagnostic): BuildDiagnostic => {
-      const rel = path.relative(exerciseDir, d.file);
-      return { ...d, file: rel.startsWith('..') || path.isAbsolute(rel) ? d.file.replace(kernelDir, 'minios/kernel') : rel };
+      const rel = path.relative(stage, d.file);
+      return { ...d, file: rel.startsWith('..') || path.isAbsolute(rel) ? d.file.replace(kernelDir, 'minios/kernel') : rel.split(path.sep).join('/') };
     };
+    const at = (message: string, hint?: string): BuildDiagnostic => ({ file: build.files[0]!, line: 0, column: 0, message, ...(hint ? { hint } : {}) });
     if (exit.timedOut) {
-      return { ok: false, kind: 'timeout', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler did not finish within ${limits.timeoutMs / 1000} s`, hint: 'something in the kernel makes the compiler work without end (a huge constant expression or buffer?); simplify the last thing you changed' }] };
+      return { ok: false, kind: 'timeout', diagnostics: [at(`the compiler did not finish within ${limits.timeoutMs / 1000} s`, 'something in the kernel makes the compiler work without end (a huge constant expression or buffer?); simplify the last thing you changed')] };
     }
     if (/heap out of memory|Allocation failed/i.test(exit.stderr) || exit.signal === 'SIGABRT' || exit.code === 134) {
-      return { ok: false, kind: 'memory', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler ran out of memory (limit ${limits.memoryMiB} MiB)`, hint: 'look for a very large static buffer, string or generated expression' }] };
+      return { ok: false, kind: 'memory', diagnostics: [at(`the compiler ran out of memory (limit ${limits.memoryMiB} MiB)`, 'look for a very large static buffer, string or generated expression')] };
     }
     const resultFile = path.join(outDir, 'result.json');
     if (!fs.existsSync(resultFile)) {
       const firstLine = exit.stderr.split('\n').find((l) => /Error|error/.test(l)) ?? exit.stderr.split('\n')[0] ?? '';
-      return { ok: false, kind: 'internal', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the compiler stopped without a result (exit ${exit.code ?? exit.signal}): ${firstLine.trim().slice(0, 300)}`, hint: 'this is a fault in the kit, not in your kernel: tell your instructor, with this submission' }] };
+      return { ok: false, kind: 'internal', diagnostics: [at(`the compiler stopped without a result (exit ${exit.code ?? exit.signal}): ${firstLine.trim().slice(0, 300)}`, 'this is a fault in the kit, not in your kernel: tell your instructor, with this submission')] };
     }
-    const parsed = resultSchema.safeParse(JSON.parse(fs.readFileSync(resultFile, 'utf8')));
-    if (!parsed.success) {
-      return { ok: false, kind: 'internal', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: 'the compiler returned a malformed result' }] };
+    let data: unknown;
+    try {
+      data = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    } catch {
+      data = undefined;
     }
+    const parsed = resultSchema.safeParse(data);
+    if (!parsed.success) return { ok: false, kind: 'internal', diagnostics: [at('the compiler returned a malformed result')] };
     if (!parsed.data.ok) return { ok: false, kind: 'compile', diagnostics: parsed.data.diagnostics.map(relative) };
     const elfFile = path.join(outDir, 'kernel.elf');
-    const size = fs.statSync(elfFile).size;
-    if (size > MAX_ELF_BYTES) return { ok: false, kind: 'compile', diagnostics: [{ file: build.files[0]!, line: 0, column: 0, message: `the kernel image is ${size} bytes; the limit is ${MAX_ELF_BYTES}` }] };
-    return { ok: true, elf: new Uint8Array(fs.readFileSync(elfFile)) };
+    const st = fs.lstatSync(elfFile);
+    if (!st.isFile()) return { ok: false, kind: 'internal', diagnostics: [at('the compiler returned no kernel image')] };
+    if (st.size > MAX_ELF_BYTES) return { ok: false, kind: 'compile', diagnostics: [at(`the kernel image is ${st.size} bytes; the limit is ${MAX_ELF_BYTES}`)] };
+    return { ok: true, elf: new Uint8Array(fs.readFileSync(elfFile)), buildRoot: stage };
   } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,104 @@
+// Report formats: JSON against its zod schema, Gradescope's results.json against its schema, JUnit parsed as XML,
+// the terminal with NO_COLOR, and HMAC signing.
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { makeReport, reportJson, signReport, verifyReport } from '../report/build.js';
+import { gradescopeResults, gradescopeResultsSchema } from '../report/gradescope.js';
+import { junitXml } from '../report/junit.js';
+import { gradeReportSchema } from '../report/schema.js';
+import { formatTerminal } from '../report/terminal.js';
+import { fakeResult } from './fakes.js';
+import { parseXml } from './xml.js';
+
+const report = makeReport([fakeResult(), fakeResult({ id: '02', slug: '02-x', outcome: 'BUILD ERROR', traceHash: undefined, score: 0, build: { ok: false, kind: 'compile', diagnostics: [{ file: 'kernel/a.ts', line: 3, column: 1, message: 'nope', hint: 'fix' }] }, evidence: undefined, run: undefined })],
+  { seed: 5, submission: 'alice', hiddenChecks: true, createdAt: '2026-01-01T00:00:00.000Z' });
+
+describe('JSON report', () => {
+  it('matches its schema and carries kit, seed and hashes', () => {
+    const parsed = gradeReportSchema.parse(JSON.parse(reportJson(report)));
+    expect(parsed.kit).toMatch(/^xenlab@/);
+    expect(parsed.seed).toBe(5);
+    expect(parsed.submissionHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(parsed.traceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(parsed.score).toBe(4);
+    expect(parsed.maxScore).toBe(22);
+    expect(parsed.passed).toBe(false);
+  });
+
+  it('rejects an outcome outside the six', () => {
+    const bad = JSON.parse(reportJson(report));
+    bad.exercises[0].checks[0].outcome = 'MAYBE';
+    expect(gradeReportSchema.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('signing', () => {
+  const signed = signReport(report, 'course-key');
+  const text = reportJson(signed);
+
+  it('verifies a signed report with the right key', () => {
+    const v = verifyReport(text, 'course-key');
+    expect(v.ok).toBe(true);
+  });
+
+  it('refuses an edited score, an added field, another key and an unsigned report', () => {
+    const edited = JSON.parse(text);
+    edited.score = 22;
+    expect(verifyReport(JSON.stringify(edited), 'course-key')).toMatchObject({ ok: false, reason: expect.stringContaining('edited') });
+    const added = JSON.parse(text);
+    added.exercises[0].note = 'regraded';
+    expect(verifyReport(JSON.stringify(added), 'course-key').ok).toBe(false);
+    expect(verifyReport(text, 'other-key').ok).toBe(false);
+    expect(verifyReport(reportJson(report), 'course-key')).toMatchObject({ ok: false, reason: expect.stringContaining('not signed') });
+    expect(verifyReport('{not json', 'course-key').ok).toBe(false);
+  });
+});
+
+describe('Gradescope results.json', () => {
+  it('matches the schema with one test per check and hidden checks after the due date', () => {
+    const gs = gradescopeResultsSchema.parse(gradescopeResults(report));
+    expect(gs.score).toBe(4);
+    expect(gs.tests).toHaveLength(12);
+    const hidden = gs.tests.filter((t) => t.visibility === 'after_due_date');
+    expect(hidden.map((t) => t.name)).toEqual(['01-hello: exact output', '02-x: exact output']);
+    const crash = gs.tests.find((t) => t.name === '01-hello: powers off')!;
+    expect(crash.output).toContain('CRASH');
+    expect(crash.output).toContain('mov eax, dword [eax]');
+    expect(crash.output).toContain('kernel/hello.ts:11');
+    expect(gs.tests.reduce((s, t) => s + t.max_score, 0)).toBe(22);
+  });
+});
+
+describe('JUnit XML', () => {
+  const root = parseXml(junitXml(report));
+  it('parses as XML with a suite per exercise and a case per check', () => {
+    expect(root.name).toBe('testsuites');
+    expect(root.attrs.tests).toBe('12');
+    expect(root.children.map((s) => s.attrs.name)).toEqual(['01-hello', '02-x']);
+    expect(root.children[0]!.children.filter((c) => c.name === 'testcase')).toHaveLength(6);
+  });
+
+  it('keeps outcomes apart: failure, error typed by outcome, skipped', () => {
+    const cases = root.children[0]!.children.filter((c) => c.name === 'testcase');
+    const kinds = cases.map((c) => (c.children[0] ? `${c.children[0].name}:${c.children[0].attrs.type ?? ''}` : 'pass'));
+    expect(kinds).toEqual(['pass', 'error:CRASH', 'failure:FAIL', 'error:TIMEOUT', 'skipped:', 'error:BUILD ERROR']);
+    expect(root.attrs).toMatchObject({ failures: '2', errors: '6', skipped: '2' });
+    const props = root.children[0]!.children.find((c) => c.name === 'properties')!.children;
+    expect(props.find((p) => p.attrs.name === 'trace-hash')!.attrs.value).toBe('b'.repeat(64));
+  });
+});
+
+describe('terminal report', () => {
+  it('prints one line per check and a total, without colour codes at level 0', () => {
+    const text = formatTerminal(report, new Chalk({ level: 0 }));
+    expect(text).not.toMatch(/\u001b\[/);
+    for (const o of ['PASS', 'FAIL', 'TIMEOUT', 'CRASH', 'NOT RUN', 'BUILD ERROR']) expect(text).toContain(o);
+    expect(text).toContain('NOT PASSED  total 4/22');
+    expect(text).toContain('at 0x31fc: mov eax, dword [eax]');
+    expect(text).toContain('kernel/a.ts:3:1: nope');
+  });
+
+  it('colours outcomes when asked to', () => {
+    expect(formatTerminal(report, new Chalk({ level: 1 }))).toMatch(/\u001b\[/);
+  });
+});
