@@ -34,7 +34,8 @@ export function buildGuest(name: string, opts: { textBase?: number } = {}): Uint
   const out = join(dir, 'kernel.elf');
   // Above 0 ld would also load the ELF headers in a segment below .text; -N keeps them out.
   const headerless = opts.textBase ? ['-N'] : [];
-  execFileSync('ld', ['-m', 'elf_i386', ...headerless, '-Ttext', '0x' + (opts.textBase ?? 0).toString(16), '-e', '_start', '-o', out, ...objects], { stdio: 'pipe' });
+  const libgcc = execFileSync('gcc', ['-m32', '-print-libgcc-file-name']).toString().trim();
+  execFileSync('ld', ['-m', 'elf_i386', ...headerless, '-Ttext', '0x' + (opts.textBase ?? 0).toString(16), '-e', '_start', '-o', out, ...objects, libgcc], { stdio: 'pipe' });
   const bytes = new Uint8Array(readFileSync(out));
   cache.set(key, bytes);
   return bytes;

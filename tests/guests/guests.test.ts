@@ -165,3 +165,62 @@ describe('faults with no trap table crash the domain with a report', () => {
     expect(dom.shutdownReason).toBe('poweroff');
   });
 });
+
+describe('events, time, traps and MMU rules from a C guest (book chapters 3-7)', () => {
+  const { dom, result } = boot('events');
+  const out = dom.consoleOutput;
+  const value = (name: string) => Number(field(out, name));
+
+  it('runs to the end', () => {
+    expect(dom.crashReport).toBeUndefined();
+    expect(result.outcome).toBe('shutdown');
+    expect(value('done')).toBe(1);
+  });
+
+  it('maps shared_info and reads the wall clock and system time', () => {
+    expect(value('map_shared_info')).toBe(0);
+    expect(value('wc_sec')).toBe(1_700_000_000);
+    expect(value('time_ok')).toBe(1);
+  });
+
+  it('bounces a page fault to the guest handler with CR2 and the error code, then retries', () => {
+    expect(value('set_trap_table')).toBe(0);
+    expect(value('set_trap_table_bad')).toBe(-14);
+    expect(value('faults')).toBe(1);
+    expect(value('fault_addr')).toBe(0x003ff004);
+    expect(value('fault_code')).toBe(2); // write to a not-present page, supervisor
+    expect(value('after_fault')).toBe(0xabcd);
+    expect(value('int80')).toBe(42);
+  });
+
+  it('delivers VIRQ_TIMER and IPI events through the callback; block sleeps until the timer', () => {
+    expect(value('bind_virq')).toBe(0);
+    expect(value('bind_virq_again')).toBe(-17);
+    expect(value('bind_virq_bad')).toBe(-14);
+    expect(value('ports_differ')).toBe(1);
+    expect(value('timer_ticks')).toBe(5);
+    expect(value('elapsed_ms_at_least_5')).toBe(1);
+    expect(value('elapsed_ms_below_7')).toBe(1);
+    expect(value('send_ipi')).toBe(0);
+    expect(value('ipi_events')).toBe(1);
+    expect(value('send_bad_port')).toBe(-22);
+    expect(value('close')).toBe(0);
+    expect(value('close_again')).toBe(-22);
+    expect(value('alloc_unbound')).toBe(0);
+    expect(value('alloc_unbound_other')).toBe(-1);
+  });
+
+  it('refuses writable page tables, foreign frames and the hypervisor area', () => {
+    expect(value('map_pt_writable')).toBe(-22);
+    expect(value('map_pt_readonly')).toBe(0);
+    expect(value('read_pt_via_map')).toBe(1);
+    expect(value('map_xen_frame')).toBe(-1);
+    expect(value('map_hv_area')).toBe(-22);
+    expect(value('mmu_update_hv_slot')).toBe(-22);
+    expect(value('mmu_update_done')).toBe(0);
+    expect(value('pin_pinned')).toBe(-22);
+    expect(value('flush')).toBe(0);
+    expect(value('mmuext_bad')).toBe(-38);
+    expect(value('current_reservation')).toBe(32 * 256);
+  });
+});
