@@ -108,7 +108,7 @@ set(0xcf, 'iretw|iretd', 'v', C.iretOp);
 set(0xd4, 'aam', 'Ib', A.aam); set(0xd5, 'aad', 'Ib', A.aad);
 set(0xd6, 'salc', '', M.salc);
 set(0xd7, 'xlatb', '', M.xlat);
-for (let k = 0xd8; k <= 0xdf; k++) set(k, 'fpu', 'M', C.fpu);
+for (let k = 0xd8; k <= 0xdf; k++) set(k, 'fpu', 'Ed', C.fpu);
 set(0xe0, 'loopne', 'Jb', C.loop); set(0xe1, 'loope', 'Jb', C.loop);
 set(0xe2, 'loop', 'Jb', C.loop); set(0xe3, 'jecxz', 'Jb', C.loop);
 set(0xe4, 'in', 'AL,Ib', C.inOp); set(0xe5, 'in', 'eAX,Ib', C.inOp);

@@ -272,3 +272,58 @@ describe('instruction fetch faults', () => {
     expect(r.exit).toMatchObject({ kind: 'exception', vector: 13, errorCode: 0, insnEip: CODE + 5 });
   });
 });
+
+describe('more exception paths', () => {
+  it('#NP: loading a not-present data segment, error code = selector', () => {
+    const r = runAsm('mov ax, 0x48\nmov ds, ax', { cpl: 0, setup: (m) => {
+      claimAll(m);
+      m.mem.write32(0x1000 + 0x48, 0x0000ffff); m.mem.write32(0x1000 + 0x4c, 0x00cf1200); // data, P=0
+      m.cpu.gdtr = { base: 0x1000, limit: 0x4f };
+    } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 11, errorCode: 0x48, insnEip: CODE + 4 });
+  });
+  it('#SS: loading a not-present stack segment', () => {
+    const r = runAsm('mov ax, 0x48\nmov ss, ax', { cpl: 0, setup: (m) => {
+      claimAll(m);
+      m.mem.write32(0x1000 + 0x48, 0x0000ffff); m.mem.write32(0x1000 + 0x4c, 0x00cf1200);
+      m.cpu.gdtr = { base: 0x1000, limit: 0x4f };
+    } });
+    expect(r.exit).toMatchObject({ vector: 12, errorCode: 0x48 });
+  });
+  it('#TS: a ring switch through a TSS whose ring-1 SS is bad', () => {
+    const r = runAsm('int 0x80', { cpl: 3, setup: (m) => {
+      claimAll(m);
+      setGate(m, 0x80, CODE + 0x100, SEL.CS1, 3);
+      m.mem.write32(0x3000 + 16, SEL.DS3); // SS1 = a ring-3 selector
+    } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 10, errorCode: SEL.DS3 & 0xfffc, insnEip: CODE });
+    expect(r.cpu.cpl).toBe(3);
+  });
+  it('#NM: an x87 instruction with CR0.TS set; #UD without an FPU', () => {
+    const nm = runAsm('fninit', { cpl: 0, setup: (m) => { claimAll(m); m.cpu.setCr0(m.cpu.cr0 | 8); } });
+    expect(nm.exit).toMatchObject({ kind: 'exception', vector: 7, insnEip: CODE });
+    const u = runAsm('fninit', { cpl: 0, setup: claimAll });
+    expect(u.exit).toMatchObject({ kind: 'exception', vector: 6 });
+  });
+  it('#GP through the IDT from ring 1 to a ring-0 handler pushes the error code on the ring-0 stack', () => {
+    const handler = CODE + 0x100;
+    const r = runAsm(`mov ax, ${SEL.DS0}\nmov ds, ax`, { cpl: 1, setup: (m) => {
+      setGate(m, 13, handler, SEL.CS0, 0);
+      m.mem.writeBytes(handler, nasm('hlt', handler));
+    } });
+    expect(r.exit.kind).toBe('hlt');
+    const frame = [0, 4, 8, 12, 16, 20].map((o) => r.mem.read32(STACK0 - 24 + o));
+    expect(frame).toEqual([SEL.DS0, CODE + 4, SEL.CS1, 0x2, STACK1, SEL.DS1]);
+  });
+  it('a #PF whose frame push faults becomes #DF, and a fault delivering #DF is a triple fault', () => {
+    const r = runAsm('mov eax, [0x300000]', { cpl: 1, setup: (m) => {
+      m.mem.write32(PGTAB + 0x300 * 4, 0); // the data page and the ring-0 stack page below 0x301000
+      m.mem.write32(0x3000 + 4, 0x301000); // TSS ESP0
+      setGate(m, 14, CODE + 0x200, SEL.CS0, 0);
+      setGate(m, 8, CODE + 0x200, SEL.CS0, 0);
+    } });
+    expect(r.exit).toEqual({ kind: 'shutdown', reason: 'triple fault' });
+    expect(r.cpu.cr2).toBe(0x300ffc); // the last fault: pushing the #DF frame
+    expect(r.cpu.cpl).toBe(1);
+  });
+});
