@@ -19,7 +19,7 @@ function boot(name: string, opts: { cmdline?: string; memoryMiB?: number; textBa
 }
 
 const field = (out: string, name: string) => {
-  const m = new RegExp(`${name}=(\\S+)`).exec(out);
+  const m = new RegExp(`(?:^|[\\s])${name}=(\\S+)`).exec(out);
   if (!m) throw new Error(`no ${name}= in ${JSON.stringify(out)}`);
   return m[1];
 };
