@@ -42,3 +42,17 @@ describe('bare Multiboot machine', () => {
     expect(bootMultiboot(elf, { budget: 10 })).toMatchObject({ exit: 'budget', instructions: 10 });
   });
 });
+
+describe('privilege transitions against QEMU', () => {
+  it('prints what QEMU prints for the rings kernel (iret to ring 3, int 0x80, #GP/#PF frames from ring 3, call gate)', () => {
+    const elf = buildKernel('rings');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x23 });
+  });
+});
