@@ -75,6 +75,11 @@ export function submissionHash(exercise: Exercise, exerciseDir: string): { hash:
 
 const buildCache = new Map<string, Promise<BuildResult>>();
 
+/** Forget cached builds (the cache is keyed by the submission's content hash, for one process). */
+export function clearBuildCache(): void {
+  buildCache.clear();
+}
+
 export function contextFor(run: RunObservation, seed: number, sources: Record<string, string>, map: { locate(addr: number): string | undefined }): CheckContext {
   const lines = run.console.replace(/\r/g, '').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { courseExercises, findExercise } from '../course.js';
-import { gradeExercise, type ExerciseResult } from '../grade.js';
+import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
 import { kitPath } from '../paths.js';
 
 const exercise = findExercise('01', courseExercises())!;
@@ -82,6 +82,7 @@ describe('exercise 01 (hello)', () => {
   }
 
   it('grades deterministically: the same submission and seed give the same result and trace hash', async () => {
+    clearBuildCache(); // rebuild too, not only reboot
     const again = await gradeExercise(exercise, path.join(wrongRoot, 'page-fault'), { hidden: true });
     expect(again).toEqual(results.get('page-fault'));
     const other = await gradeExercise(exercise, kitPath('grader', 'solutions', '01-hello'), { hidden: true, seed: 7 });
