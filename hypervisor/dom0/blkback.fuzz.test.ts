@@ -37,6 +37,7 @@ function makeGuest(dom0: Dom0, dir: string, domid: number, fill: number) {
   const connect = () => {
     xs.write(`${fe}/ring-ref`, '8');
     xs.write(`${fe}/event-channel`, '7');
+    xs.write(`${fe}/protocol`, 'x86_32-abi');
     xs.write(`${fe}/state`, String(XenbusState.Initialised));
   };
   const kick = () => {
@@ -55,7 +56,7 @@ function makeGuest(dom0: Dom0, dir: string, domid: number, fill: number) {
 }
 
 describe('blkback ring fuzzing', () => {
-  for (const seed of fuzzSeeds(4, 100)) {
+  for (const seed of fuzzSeeds(4, 40)) {
     it(`seed ${seed.toString(16)}: a hostile frontend cannot hurt another domain's disk or the host`, () => {
       const rng = new Rng(seed);
       const dir = mkdtempSync(join(tmpdir(), 'xenlab-blkfuzz-'));

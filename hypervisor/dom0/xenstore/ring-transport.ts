@@ -101,6 +101,8 @@ export class XenStoreRing {
     writeU32(this.mem, XS_RING.error, code);
     this.backlog = [];
     this.backlogBytes = 0;
+    // As xenstored closing a connection: its watches and transactions go.
+    this.connection.close();
   }
 
   close(): void { this.connection.close(); }

@@ -45,43 +45,56 @@ export function parentOf(path: string): string {
 export function baseName(path: string): string { return path.slice(path.lastIndexOf('/') + 1); }
 
 export class Tree {
-  private nodes: Map<string, XsNode>;
-  /** Nodes owned (perms[0].id) by each domain, for the entry quota. */
-  private owned: Map<number, number>;
+  /** Own nodes; in a transaction's overlay, null marks a node deleted there. */
+  private nodes = new Map<string, XsNode | null>();
+  /** Nodes owned (perms[0].id) by each domain, for the entry quota (in an overlay: the change). */
+  private owned = new Map<number, number>();
 
-  constructor(from?: Tree) {
-    this.nodes = new Map(from?.nodes);
-    this.owned = new Map(from?.owned);
-    if (!from) this.put('/', { value: new Uint8Array(0), children: [], perms: [{ id: 0, perm: 'n' }], generation: 0 });
+  /**
+   * A tree, or with `base` a transaction's copy-on-write overlay of it:
+   * reads fall through to the live base until the transaction writes a node
+   * (xenstored's way; the commit checks node generations, so a transaction
+   * that saw a node change fails with EAGAIN instead of committing on it).
+   */
+  constructor(private readonly base?: Tree) {
+    if (!base) this.put('/', { value: new Uint8Array(0), children: [], perms: [{ id: 0, perm: 'n' }], generation: 0 });
   }
 
   clone(): Tree { return new Tree(this); }
-  get(path: string): XsNode | undefined { return this.nodes.get(path); }
-  has(path: string): boolean { return this.nodes.has(path); }
+
+  get(path: string): XsNode | undefined {
+    const own = this.nodes.get(path);
+    if (own !== undefined) return own ?? undefined;
+    return this.base?.get(path);
+  }
+
+  has(path: string): boolean { return this.get(path) !== undefined; }
+  /** Nodes in a tree (for an overlay: the nodes it changed). */
   get size(): number { return this.nodes.size; }
-  ownedBy(domid: number): number { return this.owned.get(domid) ?? 0; }
+  ownedBy(domid: number): number { return (this.base?.ownedBy(domid) ?? 0) + (this.owned.get(domid) ?? 0); }
+  /** Every path of a tree (not meaningful on an overlay). */
   paths(): IterableIterator<string> { return this.nodes.keys(); }
 
   /** Store a node as is (the parent's child list is the caller's business). */
   put(path: string, node: XsNode): void {
-    const old = this.nodes.get(path);
+    const old = this.get(path);
     if (old) this.count(old.perms[0].id, -1);
     this.nodes.set(path, node);
     this.count(node.perms[0].id, +1);
   }
 
   remove(path: string): void {
-    const old = this.nodes.get(path);
+    const old = this.get(path);
     if (!old) return;
     this.count(old.perms[0].id, -1);
-    this.nodes.delete(path);
+    if (this.base) this.nodes.set(path, null); else this.nodes.delete(path);
   }
 
   /** The path and every descendant, parents before children. */
   subtree(path: string): string[] {
     const out: string[] = [];
     const walk = (p: string) => {
-      const n = this.nodes.get(p);
+      const n = this.get(p);
       if (!n) return;
       out.push(p);
       for (const c of n.children) walk(p === '/' ? `/${c}` : `${p}/${c}`);
