@@ -21,7 +21,15 @@ export type Item =
   | { kind: 'branch'; branch: RelaxableBranch; pos?: SourcePos; text: ItemText }
   | { kind: 'align'; n: number; fill: number; pos?: SourcePos; text: ItemText }
   | { kind: 'org'; offset: number; pos?: SourcePos; text: ItemText }
-  | { kind: 'res'; size: number; pos?: SourcePos; text: ItemText };
+  | { kind: 'res'; size: number; pos?: SourcePos; text: ItemText }
+  /** `times N <body>` whose N depends on addresses: the body's bytes repeated N times, N found when linking. */
+  | { kind: 'fill'; count: LinkCount; pattern: number[]; pos?: SourcePos; text: ItemText };
+
+/** k + sum of coef * address(label), evaluated by the linker. */
+export interface LinkCount {
+  k: number;
+  terms: [string, number][];
+}
 
 export interface Section {
   name: string;
@@ -188,7 +196,7 @@ export class Assembler {
         case 'res': s.fixedSize += item.size; break;
         case 'align': s.fixedSize += (item.n - (at % item.n)) % item.n; break;
         case 'org': s.fixedSize = Math.max(at, item.offset); break;
-        case 'branch': s.fixedSize = undefined; break;
+        case 'branch': case 'fill': s.fixedSize = undefined; break;
       }
     }
     s.items.push(item);
@@ -320,6 +328,12 @@ export class Assembler {
   resw(n: number): void { this.reserve(2, n, 'resw'); }
   resd(n: number): void { this.reserve(4, n, 'resd'); }
   resq(n: number): void { this.reserve(8, n, 'resq'); }
+
+  /** `times` whose count is only known when linking (used by text() for `times 64-($-$$) db 0` after jumps). */
+  fill(count: LinkCount, pattern: readonly number[]): void {
+    if (pattern.length === 0) this.fail('times repeats nothing');
+    this.emit({ kind: 'fill', count, pattern: [...pattern], text: this.lineText ?? 'times' });
+  }
 
   /** Pads the section with zeros up to `offset` bytes from its start (as gas's .org). */
   org(offset: number): void {

@@ -58,6 +58,8 @@ function itemError(item: Item, problem: string): AsmError {
 export function link(sections: Section[], constants: Map<string, number>, globals: Set<string>, base: number): LinkedImage {
   if (!Number.isInteger(base) || base < 0 || base > 0xffffffff) throw new AsmError(`link base ${base} is not a 32-bit address`);
   const long = sections.map((s) => s.items.map((it) => it.kind === 'branch' && it.branch.force === 'near'));
+  const fillCount = sections.map((s) => s.items.map(() => 0));
+  const fillRaw = sections.map((s) => s.items.map(() => 0));
   const labelSection = new Map<string, number>();
   sections.forEach((s, si) => s.labels.forEach((_, name) => labelSection.set(name, si)));
 
@@ -68,6 +70,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
       case 'align': return (it.n - (at % it.n)) % it.n;
       case 'org': return Math.max(0, it.offset - at);
       case 'res': return it.size;
+      case 'fill': return fillCount[si][ii] * it.pattern.length;
     }
   };
 
@@ -122,8 +125,30 @@ export function link(sections: Section[], constants: Map<string, number>, global
         changed = true;
       }
     }));
-    if (!changed) break;
-    if (pass > 10000) throw new AsmError('branch sizing did not settle');
+    sections.forEach((s, si) => s.items.forEach((it, ii) => {
+      if (it.kind !== 'fill') return;
+      let n = it.count.k;
+      for (const [name, coef] of it.count.terms) {
+        const v = symbols.get(name) ?? constants.get(name);
+        if (v === undefined) throw itemError(it, `undefined symbol '${name}'`);
+        n += coef * v;
+      }
+      if (!Number.isInteger(n)) throw itemError(it, `times count ${n} is not an integer`);
+      if (n > MAX_SECTION) throw itemError(it, `times count ${n} is too large`);
+      const used = Math.max(0, n);
+      fillRaw[si][ii] = n;
+      if (used !== fillCount[si][ii]) {
+        fillCount[si][ii] = used;
+        changed = true;
+      }
+    }));
+    if (!changed) {
+      sections.forEach((s, si) => s.items.forEach((it, ii) => {
+        if (it.kind === 'fill' && fillRaw[si][ii] < 0) throw itemError(it, `times count is negative (${fillRaw[si][ii]}): the code before it is already too long`);
+      }));
+      break;
+    }
+    if (pass > 1000) throw new AsmError('branch sizes and times counts did not settle: a times count depends on its own size');
   }
 
   const linked: LinkedSection[] = [];
@@ -151,8 +176,9 @@ export function link(sections: Section[], constants: Map<string, number>, global
           const field: Fixup = { at: b.prefix.length + op.length, size: long[si][ii] ? 4 : 1, target: b.target, pcrel: true, end: len };
           patch(out, off, at, field, resolve(b.target, it), it);
         } else if (it.kind === 'align') out.fill(it.fill, off, off + len);
+        else if (it.kind === 'fill') for (let k = 0; k < len; k++) out[off + k] = it.pattern[k % it.pattern.length];
       }
-      if (isLoaded(s.flags) && it.pos && len > 0 && (it.kind === 'bytes' || it.kind === 'branch')) {
+      if (isLoaded(s.flags) && it.pos && len > 0 && (it.kind === 'bytes' || it.kind === 'branch' || it.kind === 'fill')) {
         const last = lines[lines.length - 1];
         if (!last || last.file !== it.pos.file || last.line !== it.pos.line || last.column !== it.pos.column) {
           lines.push({ addr: at, file: it.pos.file, line: it.pos.line, ...(it.pos.column !== undefined ? { column: it.pos.column } : {}) });

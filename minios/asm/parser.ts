@@ -166,15 +166,14 @@ function combine(op: string, a: Lin, b: Lin): Lin {
   return { k: Number(BigInt.asIntN(64, r[op]())), terms: NONE };
 }
 
-/** Turns a linear value into a number or a symbol reference, folding differences of labels whose offsets are known. */
-function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
-  if (v.terms.size === 0) return v.k;
+/** Folds terms whose section offsets are known and whose coefficients cancel within a section (label differences). */
+function fold(asm: Assembler, v: Lin): Lin {
+  if (v.terms.size === 0) return v;
   let k = v.k;
   const terms = new Map(v.terms);
-  for (const n of terms.keys()) if (n.startsWith('%')) throw new AsmError(`register ${n.slice(1)} cannot be used in ${what}`);
-  // Fold terms with known section offsets when their coefficients cancel within a section.
   const bySection = new Map<string, [string, number, number][]>();
   for (const [n, c] of terms) {
+    if (n.startsWith('%')) continue;
     const at = asm.knownOffset(n);
     if (!at) continue;
     (bySection.get(at.section) ?? bySection.set(at.section, []).get(at.section)!).push([n, c, at.offset]);
@@ -183,6 +182,14 @@ function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
     if (group.reduce((a, [, c]) => a + c, 0) !== 0) continue;
     for (const [n, c, off] of group) { k += c * off; terms.delete(n); }
   }
+  return { k, terms };
+}
+
+/** Turns a linear value into a number or a symbol reference, folding differences of labels whose offsets are known. */
+function resolveValue(asm: Assembler, v: Lin, what: string): number | SymRef {
+  if (v.terms.size === 0) return v.k;
+  for (const n of v.terms.keys()) if (n.startsWith('%')) throw new AsmError(`register ${n.slice(1)} cannot be used in ${what}`);
+  const { k, terms } = fold(asm, v);
   if (terms.size === 0) return k;
   const label = (n: string) => (n === '$' ? asm.here().name : n === '$$' ? asm.sectionStart().name : n);
   if (terms.size === 1) {
@@ -298,15 +305,31 @@ function statement(asm: Assembler, toks: Tok[], lineText: string): void {
   const rest = toks.slice(1);
   const p = new LineParser(rest, asm);
   if (w === 'times') {
-    // The count is an expression followed by the statement to repeat: find the longest prefix that parses.
-    let n: number | undefined, body: Tok[] = [];
     p.i = 0;
     const e = p.expr();
-    n = constant(asm, e, 'the times count');
-    body = rest.slice(p.i);
-    if (!Number.isInteger(n) || n < 0) throw new AsmError(`times count ${n} must be a non-negative integer`);
-    if (n > MAX_TIMES) throw new AsmError(`times count ${n} is larger than ${MAX_TIMES}; reserve space with resb instead`);
-    for (let i = 0; i < n; i++) statement(asm, body, lineText);
+    const body = rest.slice(p.i);
+    const folded = fold(asm, e);
+    if (folded.terms.size === 0) {
+      const n = folded.k;
+      if (!Number.isInteger(n) || n < 0) throw new AsmError(`times count ${n} must be a non-negative integer`);
+      if (n > MAX_TIMES) throw new AsmError(`times count ${n} is larger than ${MAX_TIMES}; reserve space with resb instead`);
+      for (let i = 0; i < n; i++) statement(asm, body, lineText);
+      return;
+    }
+    // The count depends on addresses not known yet (a jump of unknown size precedes it): repeat the body's bytes,
+    // counted by the linker.
+    for (const n of folded.terms.keys()) if (n.startsWith('%')) throw new AsmError('a times count cannot use registers');
+    const scratch = new (asm.constructor as new () => Assembler)();
+    for (const [k, v] of asm.constants) scratch.equ(k, v);
+    statement(scratch, body, lineText);
+    const items = scratch.sections[0]?.items ?? [];
+    const pattern: number[] = [];
+    for (const it of items) {
+      if (it.kind !== 'bytes' || it.fixups.length) throw new AsmError('the times count must be a constant known at this point (a count known only when linking can repeat plain data or instructions without labels)');
+      pattern.push(...it.bytes);
+    }
+    const label = (n: string) => (n === '$' ? asm.here().name : n === '$$' ? asm.sectionStart().name : n);
+    asm.fill({ k: folded.k, terms: [...folded.terms].map(([n, c]) => [label(n), c] as [string, number]) }, pattern);
     return;
   }
   if (w in dataDirectives) {

@@ -32,6 +32,11 @@ describe('data directives', () => {
     same(`start: mov eax, 1\ntimes 64-($-$$) db 0x90\ndw 0xaa55`);
     same(`x: jmp x\ndb 1\ndw $-x, $$-$+0x100`);
   });
+  it('times counts that depend on jump sizes are found when linking, as nasm does', () => {
+    same(`x: jmp y\n times 100 nop\ny: jne x\ntimes 256-($-$$) db 0xcc\ndw 0xaa55`);
+    same(`x: jmp y\ntimes 200-($-x) nop\ny: jmp x\ntimes 300-($-$$) dw 0x1234`);
+    expect(() => ours(`x: jmp y\ntimes 3-($-x) nop\ntimes 200 nop\ny: nop`)).toThrow(/times count is negative \(-2\)/);
+  });
   it('resb in a progbits section is zeros', () => {
     same(`db 1\nresb 3\nresw 1\nresd 2\ndb 2`);
   });
