@@ -46,10 +46,25 @@ export function internString(ctx: Ctx, text: string): string {
 const CONVERSIONS = new Set(['u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64']);
 
 /** The type an untyped constant takes when nothing else decides: i32 (then u32), or i64 for bigint literals. */
+/** An expression of untyped constants that is not itself constant (c ? 1 : 2, A | (c ? B : 0)) takes type `to`. */
+function retypeLit(e: Expr, to: KType, node: ts.Node, what: string): Expr {
+  switch (e.k) {
+    case 'const': return coerce(e, to, node, what);
+    case 'cond': return { ...e, type: to, a: retypeLit(e.a, to, node, what), b: retypeLit(e.b, to, node, what) };
+    case 'binary': {
+      const shift = e.op === '<<' || e.op === '>>' || e.op === '>>>';
+      return { ...e, type: to, a: retypeLit(e.a, to, node, what), b: shift ? e.b : retypeLit(e.b, to, node, what) };
+    }
+    case 'unary': return { ...e, type: to, e: retypeLit(e.e, to, node, what) };
+    default: return e.type.k === 'lit' ? coerce(e, to, node, what) : e;
+  }
+}
+
 export function defaultType(e: Expr, node: ts.Node): Expr {
-  if (e.type.k === 'lit' && e.k === 'cond') {
-    const a = defaultType(e.a, node);
-    return { ...e, type: a.type, a, b: coerce(e.b, a.type, node, 'the branches of ?:') };
+  if (e.type.k === 'lit' && !isConst(e)) {
+    const first = (x: Expr): Expr => (x.k === 'cond' ? first(x.a) : x.k === 'binary' || x.k === 'unary' ? first(x.k === 'binary' ? x.a : x.e) : x);
+    const d = defaultType(first(e), node);
+    return retypeLit(e, d.type, node, 'constant expression');
   }
   if (e.type.k !== 'lit' || !isConst(e)) return e;
   const cands = e.type.big ? [i64, intTypes.u64] : [i32, u32, i64, intTypes.u64];
@@ -79,7 +94,7 @@ function convert(e: Expr, to: KType): Expr {
 export function coerce(e: Expr, to: KType, node: ts.Node, what: string): Expr {
   const from = e.type;
   if (sameType(from, to)) return e;
-  if (from.k === 'lit' && e.k === 'cond') return { ...e, type: to, a: coerce(e.a, to, node, what), b: coerce(e.b, to, node, what) };
+  if (from.k === 'lit' && !isConst(e) && to.k === 'int') return retypeLit(e, to, node, what);
   if (from.k === 'lit' && isConst(e)) {
     if (to.k === 'int') {
       if (!fits(e.value, to)) throw errorAt(node, `constant ${e.value} does not fit in ${typeName(to)} (${what})`, `${typeName(to)} holds ${intRange(to as never).join('..')}; convert explicitly with ${typeName(to)}(x) to wrap`);
@@ -195,6 +210,7 @@ export function globalType(ctx: Ctx, d: Extract<Decl, { k: 'global' }>): KType {
 
 export function constValue(ctx: Ctx, d: Extract<Decl, { k: 'const' }>): Expr {
   if (d.state === 'done') {
+    if (d.addr) return d.addr;
     if (d.str !== undefined) return { k: 'symaddr', type: cstr, sym: internString(ctx, d.str), offset: 0 };
     return mk.const(d.type!, d.value!);
   }
@@ -207,6 +223,8 @@ export function constValue(ctx: Ctx, d: Extract<Decl, { k: 'const' }>): Expr {
     if (v.type) e = coerce(e, resolveType(v.type, d.module!), v.initializer!, `constant '${d.name}'`);
     if (e.k === 'symaddr' && e.type.k === 'cstr') {
       d.str = [...ctx.ir.strings].find(([, s]) => s === e.sym)![0];
+    } else if (e.k === 'symaddr') {
+      d.addr = e;
     } else if (isConst(e)) {
       d.value = e.value;
       d.type = e.type;

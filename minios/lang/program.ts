@@ -4,6 +4,7 @@ import ts from 'typescript';
 import path from 'node:path';
 import { CompileError, errorAt, type Diagnostic } from './diagnostics.js';
 import type { KType, StructType } from './types.js';
+import type { Expr } from './ir.js';
 import { xenPublic } from './xen.js';
 
 export interface FileSystem {
@@ -15,7 +16,7 @@ export interface FileSystem {
 export type Decl =
   | { k: 'func'; name: string; sym: string; node: ts.FunctionDeclaration; module: Module; external: boolean; type?: KType }
   | { k: 'global'; name: string; sym: string; node: ts.VariableDeclaration; module: Module; isConst: boolean; type?: KType; storage?: boolean; external?: boolean }
-  | { k: 'const'; name: string; node?: ts.Node; module?: Module; value?: bigint; type?: KType; str?: string; state?: 'busy' | 'done' }
+  | { k: 'const'; name: string; node?: ts.Node; module?: Module; value?: bigint; type?: KType; str?: string; addr?: Expr; state?: 'busy' | 'done' }
   | { k: 'enum'; name: string; node: ts.EnumDeclaration; module: Module; members?: Map<string, bigint> }
   | { k: 'struct'; name: string; node?: ts.InterfaceDeclaration; module?: Module; st?: StructType; state?: 'busy' | 'done' }
   | { k: 'alias'; name: string; node: ts.TypeAliasDeclaration; module: Module; type?: KType; state?: 'busy' | 'done' };

@@ -76,3 +76,33 @@ export function start_kernel(si: Ptr<start_info_t>): void {
     expect(r.state).toBe('shutdown');
   });
 });
+
+describe('page allocator', () => {
+  it('allocates zeroed pages from the mapped free region, translates pfn/mfn both ways, reuses freed pages', () => {
+    const r = boot({
+      'mm.ts': `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { init_mm, alloc_page, alloc_pages, free_page, virt_to_mfn, mfn_to_pfn, virt_to_pfn, free_pages } from "minios/mm";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  init_mm(si);
+  const before = free_pages;
+  const a = alloc_page();
+  ptr<u32>(a)[5] = 77;
+  const b = alloc_pages(2);
+  const mfn = virt_to_mfn(a);
+  printk("used=%u m2p=%d aligned=%d after=%d\\n", before - free_pages, mfn_to_pfn(mfn) == virt_to_pfn(a), (u32(a) & 4095) == 0, u32(b) > u32(a));
+  free_page(a);
+  const c = alloc_page();
+  printk("reuse=%d zeroed=%d\\n", c == a, ptr<u32>(c)[5] == 0);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`,
+    }, { budget: 100_000_000 });
+    expect(r.console).toMatch(/^MM: pages \d+\.\.\d+ free/);
+    expect(r.console).toContain('used=5 m2p=1 aligned=1 after=1\nreuse=1 zeroed=1\n');
+  });
+});

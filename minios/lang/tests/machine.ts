@@ -5,7 +5,7 @@ import type { LinkedImage } from '../../asm/index.js';
 import { compileOk } from './helpers.js';
 
 /** A test entry point: _start halts at once; functions return to __test_return, which halts. */
-export const testBoot = 'asm`\n    global _start\n_start:\n    hlt\n__test_return:\n    hlt\n`;\n';
+export const testBoot = 'asm`\n    global _start\n_start:\n    hlt\n__test_return:\n    hlt\n    align 4096\n    global hypercall_page\nhypercall_page:\n    times 4096 db 0xc3\n    global shared_info_page\nshared_info_page:\n    resb 4096\n`;\n';
 
 const STACK_TOP = 0x7f0000;
 
