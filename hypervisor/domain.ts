@@ -70,6 +70,9 @@ export class Domain {
   /** Machine frames of the console and XenStore rings (start-of-day pages). */
   consoleMfn = 0;
   storeMfn = 0;
+  /** The guest's ends of its XenStore and console channels to Dom0 (0 without Dom0). */
+  storeEvtchn = 0;
+  consoleEvtchn = 0;
 
   readonly traps = new TrapState();
   readonly ctx: VcpuContext;

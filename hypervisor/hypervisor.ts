@@ -21,6 +21,9 @@ import { EventChannels } from './event_channel.js';
 import { GrantTables } from './grant_table.js';
 import { TimerOps } from './timer_ops.js';
 import { Mm } from './mm.js';
+import { DOM0, hostPort, type HostPort } from './host_port.js';
+import { start_info } from './public/structs.js';
+import { GTF } from './public/xen.js';
 
 export interface HypervisorOptions {
   clock?: { ips?: number; tscHz?: number };
@@ -133,6 +136,7 @@ export class Hypervisor implements BuildHost {
     }
     this.events.initDomain(dom);
     this.grants.initDomain(dom);
+    if (this.dom0Attached) this.connectToDom0(dom);
     this.domains.push(dom);
     dom.state = 'running';
     this.scheduler.add(dom);
@@ -140,6 +144,42 @@ export class Hypervisor implements BuildHost {
   }
 
   domain(domid: number): Domain | undefined { return this.domains.find((d) => d.domid === domid); }
+
+  // ---------------------------------------------------------------- Dom0
+  private dom0Attached = false;
+
+  /**
+   * Makes domain 0 the host-side Dom0: it gets an event-channel table whose
+   * notifications call `onEvent(dom0Port)`, and every domain created from
+   * now on gets XenStore and console rings (store_mfn/store_evtchn,
+   * console.domU in start_info) and grant entries 0 and 1 for them.
+   */
+  attachDom0(opts: { onEvent: (port: number) => void }): void {
+    this.events.registerHostDomain(DOM0, opts.onEvent);
+    this.grants.registerHostDomain(DOM0);
+    this.dom0Attached = true;
+  }
+
+  /** Dom0's access to a guest (see host_port.ts and README.md). */
+  port(domid: number): HostPort { return hostPort(this, domid); }
+
+  private connectToDom0(dom: Domain): void {
+    const t = this.events.table(dom.domid)!;
+    dom.storeEvtchn = this.events.allocUnbound(t, DOM0);
+    dom.consoleEvtchn = this.events.allocUnbound(t, DOM0);
+    const si = dom.startInfoVa;
+    dom.guest.write32(si + start_info.offsetOf('store_mfn'), dom.storeMfn);
+    dom.guest.write32(si + start_info.offsetOf('store_evtchn'), dom.storeEvtchn);
+    dom.guest.write32(si + start_info.offsetOf('console.domU.mfn'), dom.consoleMfn);
+    dom.guest.write32(si + start_info.offsetOf('console.domU.evtchn'), dom.consoleEvtchn);
+    // The toolstack's reserved grants: 0 = console ring, 1 = XenStore ring, both to Dom0.
+    for (const [ref, mfn] of [[0, dom.consoleMfn], [1, dom.storeMfn]]) {
+      const e = this.grants.entry(dom.domid, ref)!;
+      this.mem.write32(e.pa + 4, mfn);
+      this.mem.write16(e.pa + 2, DOM0);
+      this.mem.write16(e.pa, GTF.permit_access);
+    }
+  }
 
   // ---------------------------------------------------------------- running
   /** Runs all domains until every one has shut down or crashed, or `budget` instructions of virtual time are spent. */

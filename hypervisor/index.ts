@@ -3,3 +3,5 @@ export { Hypervisor, type HypervisorOptions, type CreateDomainOptions, type RunR
 export { BadKernelError, parseKernelImage, type KernelImage } from './kernel_image.js';
 export { Domain, type DomainState, type ShutdownReason, type HypercallRecord, type CrashInfo } from './domain.js';
 export { type Scheduler, RoundRobinScheduler } from './schedule.js';
+export { type HostPort, type HostGrantMapping, DOM0 } from './host_port.js';
+export { FrameTable, PageType } from './frames.js';

@@ -224,3 +224,40 @@ describe('events, time, traps and MMU rules from a C guest (book chapters 3-7)',
     expect(value('current_reservation')).toBe(32 * 256);
   });
 });
+
+describe('two domains share a page through a grant and an interdomain event channel', () => {
+  const hv = new Hypervisor({});
+  const kernel = buildGuest('share');
+  const a = hv.createDomain({ kernel, cmdline: 'granter2', name: 'granter' });
+  const b = hv.createDomain({ kernel, cmdline: 'mapper 1', name: 'mapper' });
+  const result = hv.run({ budget: 200_000_000 });
+  const va = (name: string) => Number(field(a.consoleOutput, name));
+  const vb = (name: string) => Number(field(b.consoleOutput, name));
+
+  it('both power off', () => {
+    expect(result.outcome).toBe('shutdown');
+    expect([a.shutdownReason, b.shutdownReason]).toEqual(['poweroff', 'poweroff']);
+  });
+
+  it('the mapper reads what the granter wrote, and the granter sees the reply', () => {
+    expect(vb('bind')).toBe(0);
+    expect(vb('map')).toBe(0);
+    expect(vb('map_status')).toBe(0);
+    expect(b.consoleOutput).toContain('mapped: shared hello\n');
+    expect(a.consoleOutput).toContain('peer wrote: hello back\n');
+  });
+
+  it('keeps GTF_reading|GTF_writing in the entry while mapped and clears them on unmap', () => {
+    expect(va('setup_status')).toBe(0);
+    expect(va('flags_while_mapped')).toBe(1 | 8 | 16);
+    expect(va('flags_after_unmap')).toBe(1);
+  });
+
+  it('refuses writes through read-only grants, bad references, wrong domains and stale handles', () => {
+    expect(vb('map_readonly_grant_writable')).toBe(-8);
+    expect(vb('map_bad_ref')).toBe(-3);
+    expect(vb('map_bad_dom')).toBe(-2);
+    expect(vb('unmap_status')).toBe(0);
+    expect(vb('unmap_again')).toBe(-4);
+  });
+});
