@@ -90,4 +90,18 @@ export async function xenstoreLs(c: Pick<XsSocketClient, 'read' | 'directory'>, 
   return err ?? lines.join('\n') + (lines.length ? '\n' : '');
 }
 
-const escape = (s: string) => s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/** xenstore-ls's rendering of a value: \t \n \r \\ escaped, bytes below 8 in octal, other controls and bytes from 0x7f in hex. */
+function escape(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (c < 8) out += `\\${c.toString(8).padStart(3, '0')}`;
+    else if (c < 0x20 || c >= 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
+}

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { listenXenStore, type XenStoreSocket } from './socket-server.js';
 import { XenStore } from './xenstored.js';
 import { XsHandle } from './handle.js';
+import { bytes, XS } from './wire.js';
+import { XsSocketClient, xenstoreLs } from './socket-client.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'xenlab-xs-'));
@@ -78,5 +80,37 @@ describe('xenstore-utils against the xenlab socket', () => {
     host.write('/watched/b/c', '1');
     expect(await exited).toBe(0);
     expect(out).toBe('/watched\n/watched/a\n/watched/b/c\n');
+  });
+
+  it('lists a directory too big for one reply (libxenstore falls back to DIRECTORY_PART)', async () => {
+    const host = new XsHandle(store);
+    const names = Array.from({ length: 300 }, (_, i) => `entry-with-a-long-name-${i}`);
+    for (const n of names) host.write(`/huge/${n}`, '');
+    expect(host.directory('/huge')).toBe('E2BIG');
+    const r = await xs('xenstore-list', '/huge');
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual(names);
+  });
+
+  it('our xenstoreLs and socket client print what xenstore-ls prints', async () => {
+    const host = new XsHandle(store);
+    host.write('/lsdemo/a', 'x "quoted" \\ y');
+    host.write('/lsdemo/b/c', 'deep');
+    host.write('/lsdemo/b/d', '');
+    // Control and high bytes, as xenstore-ls escapes them (short values: it cuts lines at 80 columns).
+    const raw = (name: string, vals: number[]) => host.request(XS.WRITE, new Uint8Array([...bytes(`/lsdemo/${name}\0`), ...vals]));
+    raw('low', Array.from({ length: 16 }, (_, i) => i));
+    raw('mid', Array.from({ length: 16 }, (_, i) => 16 + i));
+    raw('high', [0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0x80, 0xa0, 0xfe, 0xff]);
+    const client = await XsSocketClient.open(env.XENSTORED_PATH);
+    try {
+      const ours = await xenstoreLs(client, '/lsdemo');
+      const theirs = (await xs('xenstore-ls', '/lsdemo')).out;
+      expect(ours).toBe(theirs);
+      expect(await client.read('/lsdemo/b/c')).toBe('deep');
+      expect(await client.read('/lsdemo/none')).toBe('ENOENT');
+    } finally {
+      client.close();
+    }
   });
 });
