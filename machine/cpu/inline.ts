@@ -1,0 +1,106 @@
+// JavaScript source for the commonest 32-bit instruction forms, emitted
+// straight into compiled blocks (block.ts) instead of a handler call:
+// registers are array slots, operands and addresses constants, flags the same
+// lazy-flag stores the handlers make. Anything not listed here is compiled as
+// a call to its (already tested) handler. The gcc workload and the fault
+// tests compare compiled blocks with the interpreter.
+import type { Insn } from './insn.js';
+
+export interface InlineCode {
+  code: string;
+  /** May raise an exception (a memory access): insnEip must be set first. */
+  faults: boolean;
+  /** Writes memory (may drop cached code): the block checks codeGen after it. */
+  writes: boolean;
+}
+
+const S = 2147483648; // sign bit of a 32-bit result
+
+function ea(i: Insn): string {
+  let s = String(i.disp | 0);
+  if (i.base >= 0) s += ` + R[${i.base}]`;
+  if (i.index >= 0) s += i.scale ? ` + (R[${i.index}] << ${i.scale})` : ` + R[${i.index}]`;
+  return `((${s}) >>> 0)`;
+}
+
+const EXPR: Record<number, string> = { 0: '(a + b) >>> 0', 1: '(a | b) >>> 0', 4: '(a & b) >>> 0', 5: '(a - b) >>> 0', 6: '(a ^ b) >>> 0', 7: '(a - b) >>> 0' };
+
+function flagsFor(op: number): string {
+  if (op === 1 || op === 4 || op === 6) return `c.fOp = 5; c.fR = r; c.fSign = ${S};`;
+  return `c.fOp = ${op === 0 ? 1 : 3}; c.fA = a; c.fB = b; c.fR = r; c.fSign = ${S};`;
+}
+
+/** Inline source for `i`, or null to call its handler. */
+export function inlineCode(i: Insn): InlineCode | null {
+  if (i.o16 || i.a16 || i.lock || i.rep) return null;
+  const op = i.op, reg = i.mod === 3, seg = i.seg;
+  const pure = (code: string): InlineCode => ({ code, faults: false, writes: false });
+  const load = (code: string): InlineCode => ({ code, faults: true, writes: false });
+  const store = (code: string): InlineCode => ({ code, faults: true, writes: true });
+
+  // ALU Ev,Gv and Gv,Ev; group 1 with an immediate.
+  if ((op < 0x40 && ((op & 7) === 1 || (op & 7) === 3)) || op === 0x81 || op === 0x83) {
+    const k = op < 0x40 ? op >> 3 : i.reg;
+    const expr = EXPR[k];
+    if (expr === undefined) return null; // adc, sbb
+    const fl = flagsFor(k);
+    const keep = k !== 7;
+    if (op >= 0x80) {
+      const b = i.imm >>> 0;
+      if (reg) return pure(`{ const a = R[${i.rm}], b = ${b}, r = ${expr};${keep ? ` R[${i.rm}] = r;` : ''} ${fl} }`);
+      return (keep ? store : load)(`{ const m = ${ea(i)}, a = c.rd32(${seg}, m), b = ${b}, r = ${expr};${keep ? ` c.wr32(${seg}, m, r);` : ''} ${fl} }`);
+    }
+    if ((op & 7) === 1) {
+      if (reg) return pure(`{ const a = R[${i.rm}], b = R[${i.reg}], r = ${expr};${keep ? ` R[${i.rm}] = r;` : ''} ${fl} }`);
+      return (keep ? store : load)(`{ const m = ${ea(i)}, a = c.rd32(${seg}, m), b = R[${i.reg}], r = ${expr};${keep ? ` c.wr32(${seg}, m, r);` : ''} ${fl} }`);
+    }
+    const src = reg ? `R[${i.rm}]` : `c.rd32(${seg}, ${ea(i)})`;
+    return (reg ? pure : load)(`{ const a = R[${i.reg}], b = ${src}, r = ${expr};${keep ? ` R[${i.reg}] = r;` : ''} ${fl} }`);
+  }
+  // ALU eAX,Iv.
+  if (op < 0x40 && (op & 7) === 5) {
+    const k = op >> 3, expr = EXPR[k];
+    if (expr === undefined) return null;
+    return pure(`{ const a = R[0], b = ${i.imm >>> 0}, r = ${expr};${k !== 7 ? ' R[0] = r;' : ''} ${flagsFor(k)} }`);
+  }
+  switch (op) {
+    case 0x80: case 0x82: {
+      if (i.reg !== 7) return null; // cmp Eb,Ib
+      const src = reg ? `((R[${i.rm & 3}] >>> ${(i.rm & 4) << 1}) & 255)` : `c.rd8(${seg}, ${ea(i)})`;
+      return (reg ? pure : load)(`{ const a = ${src}, b = ${i.imm & 0xff}; c.fOp = 3; c.fA = a; c.fB = b; c.fR = (a - b) & 255; c.fSign = 128; }`);
+    }
+    case 0x88:
+      if (reg) return null;
+      return store(`c.wr8(${seg}, ${ea(i)}, (R[${i.reg & 3}] >>> ${(i.reg & 4) << 1}) & 255);`);
+    case 0xc6:
+      if (i.reg !== 0 || reg) return null;
+      return store(`c.wr8(${seg}, ${ea(i)}, ${i.imm & 0xff});`);
+    case 0x85: {
+      const src = reg ? `R[${i.rm}]` : `c.rd32(${seg}, ${ea(i)})`;
+      return (reg ? pure : load)(`{ const r = (${src} & R[${i.reg}]) >>> 0; c.fOp = 5; c.fR = r; c.fSign = ${S}; }`);
+    }
+    case 0x89:
+      return reg ? pure(`R[${i.rm}] = R[${i.reg}];`) : store(`c.wr32(${seg}, ${ea(i)}, R[${i.reg}]);`);
+    case 0x8b:
+      return reg ? pure(`R[${i.reg}] = R[${i.rm}];`) : load(`R[${i.reg}] = c.rd32(${seg}, ${ea(i)});`);
+    case 0x8d:
+      return reg ? null : pure(`R[${i.reg}] = ${ea(i)};`);
+    case 0xc7:
+      if (i.reg !== 0) return null;
+      return reg ? pure(`R[${i.rm}] = ${i.imm >>> 0};`) : store(`c.wr32(${seg}, ${ea(i)}, ${i.imm >>> 0});`);
+    case 0x1b6:
+      if (reg) return pure(`R[${i.reg}] = (R[${i.rm & 3}] >>> ${(i.rm & 4) << 1}) & 255;`);
+      return load(`R[${i.reg}] = c.rd8(${seg}, ${ea(i)});`);
+    case 0x1b7:
+      if (reg) return pure(`R[${i.reg}] = R[${i.rm}] & 65535;`);
+      return load(`R[${i.reg}] = c.rd16(${seg}, ${ea(i)});`);
+  }
+  if (op >= 0xb8 && op <= 0xbf) return pure(`R[${op & 7}] = ${i.imm >>> 0};`);
+  if (op >= 0x40 && op <= 0x4f) {
+    const r = op & 7, dec = op >= 0x48;
+    return pure(`{ const a = R[${r}], v = (a ${dec ? '-' : '+'} 1) >>> 0; c.flags = (c.flags & ~1) | c.cf(); R[${r}] = v; c.fOp = ${dec ? 7 : 6}; c.fA = a; c.fB = 1; c.fR = v; c.fSign = ${S}; }`);
+  }
+  if (op >= 0x50 && op <= 0x57) return store(`c.push32(R[${op & 7}]);`);
+  if (op >= 0x58 && op <= 0x5f) return load(`{ const v = c.pop32(); R[${op & 7}] = v; }`);
+  return null;
+}
