@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Assembler } from '../assembler.js';
 import { AsmError } from '../errors.js';
-import { byte, eax, ebx, mem, sym, al, ecx, dword, imm } from '../operands.js';
+import { byte, eax, ebx, mem, al, ecx, dword, imm } from '../operands.js';
 import { nasm } from './nasm.js';
 
 function textError(src: string): string {
