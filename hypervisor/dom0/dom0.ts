@@ -85,6 +85,18 @@ export class Dom0 {
     return this.blkback.handleEvent(domid, localPort);
   }
 
+  /**
+   * The same, when the hypervisor only says which Dom0 port fired (Dom0's
+   * ports are unique in its own event-channel table), as
+   * `hv.attachDom0({ onEvent: (p) => dom0.handleDom0Event(p) })` does.
+   */
+  handleDom0Event(localPort: number): boolean {
+    for (const [domid, ring] of this.storeRings) if (ring.localPort === localPort) return this.handleEvent(domid, localPort);
+    for (const [domid, con] of this.consoles) if (con.localPort === localPort) return this.handleEvent(domid, localPort);
+    for (const dev of this.blkback.devices.values()) if (dev.eventPort === localPort) return this.handleEvent(dev.domid, localPort);
+    return false;
+  }
+
   /** Every console byte from every domain, as it is drained. */
   onConsoleOutput(l: ConsoleListener): () => void { this.consoleListeners.add(l); return () => this.consoleListeners.delete(l); }
 
