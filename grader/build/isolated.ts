@@ -85,7 +85,8 @@ export function buildEntryScript(): Promise<string> {
     fs.mkdirSync(cache, { recursive: true });
     const dir = fs.mkdtempSync(path.join(cache, 'compiler-'));
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    return bundleScript(kitPath('grader', 'build', 'entry.ts'), path.join(dir, 'compile.mjs'));
+    const script = await bundleScript(kitPath('grader', 'build', 'entry.ts'), path.join(dir, 'compile.mjs'));
+    return fs.realpathSync(script); // the permission model checks real paths (node_modules may be a link)
   })();
   return bundled;
 }
