@@ -53,6 +53,8 @@ export class Domain {
   onConsole?: (text: string) => void;
   hypercalls: HypercallRecord[] = [];
   hypercallCount = 0;
+  /** Instructions this domain has retired. */
+  instructionsRun = 0;
 
   /** pfn -> mfn. */
   p2m: number[] = [];

@@ -14,7 +14,8 @@ import { DOMID, PAGE } from './public/xen.js';
 import { GDT_LIMIT, GDT_VIRT_START } from './layout.js';
 import { initTime, updateTime } from './time.js';
 import { deliverException, deliverSoftwareInterrupt, deliverPendingUpcall } from './traps.js';
-import { Scheduler, RoundRobinScheduler } from './schedule.js';
+import type { Scheduler } from './schedule.js';
+import { CreditScheduler } from './sched_credit.js';
 import type { TimerQueue } from './timers.js';
 import { Timers } from './timers.js';
 import { EventChannels } from './event_channel.js';
@@ -84,7 +85,7 @@ export class Hypervisor implements BuildHost {
     this.frames = new FrameTable(this.mem);
     this.wallclock = opts.wallclock ?? { sec: 0, nsec: 0 };
     this.onTrace = opts.onTrace;
-    this.scheduler = opts.scheduler ?? new RoundRobinScheduler();
+    this.scheduler = opts.scheduler ?? new CreditScheduler({ instructionsPerMs: this.clock.ips / 1000 });
     this.timers = new Timers();
     this.events = new EventChannels(this);
     this.grants = new GrantTables(this);
@@ -193,7 +194,8 @@ export class Hypervisor implements BuildHost {
       const dom = this.scheduler.pick(this.clock.instructions);
       if (!dom) {
         if (!this.domains.some((d) => d.alive)) break;
-        const next = this.timers.nextDeadline();
+        const wakeups = [this.timers.nextDeadline(), this.scheduler.nextWakeup?.(this.clock.instructions)].filter((x): x is number => x !== undefined);
+        const next = wakeups.length ? Math.min(...wakeups) : undefined;
         if (next === undefined) { note = 'every domain is blocked with nothing left to wake it'; break; }
         this.clock.instructions = Math.min(end, Math.max(this.clock.instructions, next)); // idle until the next timer
         continue;
@@ -226,6 +228,7 @@ export class Hypervisor implements BuildHost {
     const before = this.clock.instructions;
     const exit = this.cpu.run(slice);
     this.guestInstructions += this.clock.instructions - before;
+    dom.instructionsRun += this.clock.instructions - before;
     this.scheduler.charge(dom, this.clock.instructions - before);
     this.saveContext(dom);
     this.reschedule = false;

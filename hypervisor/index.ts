@@ -5,3 +5,4 @@ export { Domain, type DomainState, type ShutdownReason, type HypercallRecord, ty
 export { type Scheduler, RoundRobinScheduler } from './schedule.js';
 export { type HostPort, type HostGrantMapping, DOM0 } from './host_port.js';
 export { FrameTable, PageType } from './frames.js';
+export { CreditScheduler, type CreditOptions } from './sched_credit.js';

@@ -23,6 +23,8 @@ export interface Scheduler {
   charge(dom: Domain, instructions: number): void;
   /** The domain gave up the rest of its slice (SCHEDOP_yield or block). */
   yielded?(dom: Domain): void;
+  /** The instruction count at which a domain that cannot run now (e.g. capped) may run again. */
+  nextWakeup?(now: number): number | undefined;
 }
 
 /** Runs domains in turn, a fixed slice each. */
