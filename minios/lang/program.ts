@@ -146,6 +146,7 @@ export function loadProgram(opts: LoadOptions): Program {
 
   for (const f of opts.files) load(f);
   for (const b of bindings) b();
+  nameSymbols(prog);
 
   // Emission order: a module after everything it imports; the module holding _start first of all.
   const seen = new Set<Module>();
@@ -191,6 +192,32 @@ function bindImports(m: Module, pending: { st: ts.ImportDeclaration; spec: strin
   for (const [n, d] of m.own) m.scope.set(n, d);
 }
 
+/**
+ * Symbols of module-private functions and globals: their own name when no other module uses it (as C's static
+ * functions read in a listing), else `name@module` so that two files may each have a private `ring` or `init`.
+ */
+function nameSymbols(prog: Program): void {
+  const privates = new Map<string, Decl[]>();
+  for (const m of prog.modules) {
+    for (const d of m.own.values()) {
+      if ((d.k === 'func' && !d.external) || (d.k === 'global' && !d.external)) {
+        if (m.exports.get(d.name) === d) continue;
+        (privates.get(d.name) ?? privates.set(d.name, []).get(d.name)!).push(d);
+      }
+    }
+  }
+  for (const [name, decls] of privates) {
+    if (decls.length === 1 && !prog.symbols.has(name)) {
+      prog.symbols.set(name, { file: (decls[0] as { module: Module }).module.file, node: (decls[0] as { node: ts.Node }).node });
+      continue;
+    }
+    for (const d of decls) {
+      const stem = path.basename((d as { module: Module }).module.file).replace(/\.(kernel\.)?ts$/, '').replace(/[^\w]/g, '_');
+      (d as { sym: string }).sym = `${name}@${stem}`;
+    }
+  }
+}
+
 function isExported(node: ts.Node): boolean {
   return (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 }
@@ -224,7 +251,7 @@ function collectDeclarations(m: Module, prog: Program): void {
       if (ts.isFunctionDeclaration(st)) {
         if (!st.name) throw errorAt(st, 'a function needs a name');
         const external = hasDeclare(st) || !st.body;
-        if (!external) claimSymbol(st.name.text, st.name);
+        if (!external && isExported(st)) claimSymbol(st.name.text, st.name);
         add(st.name, { k: 'func', name: st.name.text, sym: st.name.text, node: st, module: m, external }, isExported(st));
       } else if (ts.isVariableStatement(st)) {
         const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
@@ -241,7 +268,7 @@ function collectDeclarations(m: Module, prog: Program): void {
           if (isConst && v.initializer && isCompileTimeInit(v.initializer)) {
             add(v.name, { k: 'const', name: v.name.text, node: v, module: m }, isExported(st));
           } else {
-            claimSymbol(v.name.text, v.name);
+            if (isExported(st)) claimSymbol(v.name.text, v.name);
             add(v.name, { k: 'global', name: v.name.text, sym: v.name.text, node: v, module: m, isConst }, isExported(st));
           }
         }

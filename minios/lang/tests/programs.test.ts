@@ -231,3 +231,15 @@ describe('programs on the machine', () => {
     expect(k.call('deep', [5000], 10_000_000).eax).toBe(5000);
   });
 });
+
+describe('module-private names', () => {
+  it('lets two files each keep a private function and global of the same name (as C static)', () => {
+    const k = KernelRunner.of({
+      'a.ts': `import { b_value } from "./b";\nlet count: u32 = 1;\nfunction helper(): u32 { return 10 + count; }\nexport function a_value(): u32 { return helper() * 1000 + b_value(); }\n`,
+      'b.ts': `let count: u32 = 2;\nfunction helper(): u32 { return 20 + count; }\nexport function b_value(): u32 { return helper(); }\n`,
+    });
+    expect(k.call('a_value').eax).toBe(11 * 1000 + 22);
+    expect(k.image.symbols.has('helper@a')).toBe(true);
+    expect(k.image.symbols.has('helper@b')).toBe(true);
+  });
+});
