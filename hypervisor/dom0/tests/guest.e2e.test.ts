@@ -3,13 +3,13 @@
 // ring and writes a console message longer than the console ring.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hypervisor } from '../../hypervisor.js';
 import { Dom0 } from '../dom0.js';
-import { writeDomainNodes } from '../toolstack/nodes.js';
+import { writeDomainNodes, writeVbdNodes } from '../toolstack/nodes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const common = join(here, '../../../tests/guests/common');
@@ -53,5 +53,31 @@ describe('a gcc-built PV guest with Dom0', () => {
     const expected = Array.from({ length: 100 }, (_, i) => `console line ${String(i).padStart(3, '0')} of a message longer than the ring\n`).join('');
     expect(expected.length).toBeGreaterThan(2048);
     expect(log).toBe(expected);
+  });
+
+  it('connects a block front end and reads back what it wrote to the image', () => {
+    const hv = new Hypervisor();
+    const dom0 = new Dom0();
+    hv.attachDom0({ onEvent: (p) => { dom0.handleDom0Event(p); } });
+    const dom = hv.createDomain({ kernel: buildGuest('blkfront'), memoryMiB: 16, name: 'blk-guest' });
+    const rings = { storeMfn: dom.storeMfn, storeEvtchn: dom.storeEvtchn, consoleMfn: dom.consoleMfn, consoleEvtchn: dom.consoleEvtchn };
+    writeDomainNodes(dom0.xs, { domid: dom.domid, name: 'blk-guest', memoryMiB: 16, ...rings });
+    expect(dom0.attachDomain(hv.port(dom.domid), rings)).toBeUndefined();
+    const image = join(mkdtempSync(join(tmpdir(), 'xenlab-e2e-blk-')), 'disk.img');
+    writeFileSync(image, new Uint8Array(1 << 20));
+    expect(writeVbdNodes(dom0.xs, dom.domid, { target: image, vdev: 'xvda', mode: 'w', format: 'raw' })).toMatchObject({ devid: 51712 });
+    const result = hv.run({ budget: 200_000_000 });
+    const out = dom.consoleOutput;
+    if (process.env.XENLAB_SHOW) console.log(out);
+    expect(result.outcome, out).toBe('shutdown');
+    expect(out).toContain([
+      `backend=/local/domain/0/backend/vbd/${dom.domid}/51712`, 'backend state=2', 'backend state=4', 'sectors=2048', 'flush=1',
+      'write=0', 'flush=0', 'read=0', 'readback_matches=1', 'past_end=-1', 'discard=-2',
+      'after closing backend state=5', 'after closed backend state=6', '',
+    ].join('\n'));
+    const disk = readFileSync(image);
+    const expected = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + 3) & 0xff);
+    expect(Buffer.compare(disk.subarray(16 * 512, 16 * 512 + 4096), expected)).toBe(0);
+    expect(disk.subarray(0, 16 * 512).every((b) => b === 0)).toBe(true);
   });
 });
