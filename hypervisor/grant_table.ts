@@ -107,6 +107,11 @@ export class GrantTables {
     return Number.isInteger(handle) ? this.byDomain.get(mapper)?.maptrack[handle] : undefined;
   }
 
+  /** Frames `mapper` currently has mapped through grants. */
+  mappedFrames(mapper: number): Set<number> {
+    return new Set((this.byDomain.get(mapper)?.maptrack ?? []).filter((m): m is GrantMap => !!m).map((m) => m.frame));
+  }
+
   /** Drops mapping `handle` of `mapper`: references, and the GTF bits once nothing maps the grant. */
   release(mapper: number, handle: number): void {
     const g = this.byDomain.get(mapper);
