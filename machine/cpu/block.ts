@@ -14,6 +14,12 @@ export class Block {
   readonly bytes: number;
   hits = 0;
   fn: ((c: Cpu) => number) | null = null;
+  /** Up to two successors seen (fall-through / branch target), valid while mapGen equals linkGen. */
+  linkGen = -1;
+  nextEip0 = -1;
+  next0: Block | null = null;
+  nextEip1 = -1;
+  next1: Block | null = null;
 
   constructor(readonly insns: Insn[]) {
     let o = 0;

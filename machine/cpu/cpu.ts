@@ -62,6 +62,8 @@ export class Cpu extends PagedMemory {
    * on this workload it measured no faster than the interpreter loop.
    */
   compileBlocks = false;
+  /** Follow remembered successor blocks instead of looking each block up (block chaining). */
+  chainBlocks = true;
   /** Per page, which bytes belong to cached instructions (writes elsewhere on the page keep the cache). */
   codeBytes: (Uint8Array | undefined)[] = [];
   /** Bumped whenever cached code is dropped, so a running block notices. */
@@ -111,6 +113,7 @@ export class Cpu extends PagedMemory {
     this.rLim[seg] = readable && !expandDown ? cache.limit : -1;
     this.wLim[seg] = writable && !expandDown ? cache.limit : -1;
     if (seg === 1) {
+      this.mapGen++;
       this.csLimit = cache.limit;
       this.csBig = cache.big;
       this.setCpl(cache.selector & 3);
@@ -120,6 +123,7 @@ export class Cpu extends PagedMemory {
   }
 
   setCpl(cpl: number): void {
+    this.mapGen++;
     this._cpl = cpl;
     this.rMask = cpl === 3 ? T_RU : T_RS;
     this.wMask = cpl === 3 ? T_WU : T_WS;
@@ -343,6 +347,7 @@ export class Cpu extends PagedMemory {
     this.codeBytes[ppn] = undefined;
     this.mem.codePages[ppn] = 0;
     this.codeGen++;
+    this.mapGen++;
   }
 
   /**
@@ -455,6 +460,9 @@ export class Cpu extends PagedMemory {
     let n = 0;
     let inBlock: Block | null = null;
     let blockStart = 0;
+    // The block just run and the mapping generation it ran under, for chaining.
+    let prev: Block | null = null;
+    let prevGen = -1;
     this.stopAt = budget;
     while (n < this.stopAt) {
       try {
@@ -462,7 +470,23 @@ export class Cpu extends PagedMemory {
           this.runDone = n;
           // A fetch fault belongs to the instruction at EIP.
           this.insnEip = this.eip;
-          const blk = this.block();
+          let blk: Block | null;
+          const eip0 = this.eip;
+          if (prev !== null && prevGen === this.mapGen && this.chainBlocks) {
+            // Links are only trusted under the mapping generation they were made in.
+            if (prev.linkGen !== prevGen) { prev.linkGen = prevGen; prev.nextEip0 = prev.nextEip1 = -1; prev.next0 = prev.next1 = null; }
+            if (prev.nextEip0 === eip0) blk = prev.next0;
+            else if (prev.nextEip1 === eip0) blk = prev.next1;
+            else {
+              blk = this.block();
+              if (blk !== null && prevGen === this.mapGen) {
+                if (prev.nextEip0 < 0) { prev.nextEip0 = eip0; prev.next0 = blk; } else { prev.nextEip1 = eip0; prev.next1 = blk; }
+              }
+            }
+          } else {
+            blk = this.block();
+          }
+          prev = null;
           if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit || (this.flags & 0x100) !== 0) {
             // Single step: uncacheable code, the budget ends inside the block, the
             // block crosses the CS limit, or EFLAGS.TF asks for a #DB after each instruction.
@@ -480,6 +504,8 @@ export class Cpu extends PagedMemory {
             continue;
           }
           blockStart = this.eip;
+          prev = blk;
+          prevGen = this.mapGen;
           if (blk.fn !== null) {
             inBlock = blk;
             n += blk.fn(this);
@@ -509,6 +535,7 @@ export class Cpu extends PagedMemory {
         // Instructions of a compiled block that retired before the fault.
         if (inBlock !== null) n += inBlock.doneBefore(blockStart, this.insnEip);
         inBlock = null;
+        prev = null;
         this.eip = this.insnEip;
         // Each exception counts against the budget so fault loops end.
         n++;

@@ -33,6 +33,8 @@ export abstract class PagedMemory extends LazyFlags {
   /** TLB bits a read / write at the current privilege needs. */
   rMask = T_RS;
   wMask = T_WS;
+  /** Bumped whenever a linear-to-physical or privilege fact a chained block relied on may change. */
+  mapGen = 0;
 
   constructor(mem: PhysicalMemory) {
     super();
@@ -51,6 +53,7 @@ export abstract class PagedMemory extends LazyFlags {
   flushTlb(): void { this.flushTlbEntries(true); }
 
   protected flushTlbEntries(all: boolean): void {
+    this.mapGen++;
     const f = this.tlbFlags;
     if (this.tlbUsed.length > 50000) {
       if (all) { f.fill(0); this.tlbUsed = []; return; }
@@ -80,7 +83,7 @@ export abstract class PagedMemory extends LazyFlags {
     if ((old ^ this.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
   }
 
-  invlpg(linear: number): void { this.tlbFlags[linear >>> 12] = 0; }
+  invlpg(linear: number): void { this.tlbFlags[linear >>> 12] = 0; this.mapGen++; }
 
   protected readPhys32(pa: number): number {
     if (pa + 4 > this.memSize) return 0xffffffff;

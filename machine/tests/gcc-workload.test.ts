@@ -76,3 +76,34 @@ describe('compiled blocks', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('address-space switches', () => {
+  it('the same linear code address in two address spaces runs each one\'s own code (TLB, block cache and chaining)', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.cpu.claimInterrupt(0x80, true);
+    // Second page directory: a copy of the first, but 0x400000-0x7fffff maps a different table.
+    const dir2 = 0x30000, tab1 = 0x31000, tab2 = 0x32000;
+    for (let k = 0; k < 1024; k++) m.mem.write32(dir2 + 4 * k, m.mem.read32(0x4000 + 4 * k));
+    m.mem.write32(0x4000 + 4, tab1 | 7);
+    m.mem.write32(dir2 + 4, tab2 | 7);
+    m.mem.write32(tab1, 0x100000 | 7);
+    m.mem.write32(tab2, 0x101000 | 7);
+    const code = (n: number) => nasm(`mov ecx, 100\nl: add eax, ${n}\ndec ecx\njnz l\nint 0x80\njmp 0x400000`, 0x400000);
+    m.mem.writeBytes(0x100000, code(1));
+    m.mem.writeBytes(0x101000, code(1000));
+    m.cpu.eip = 0x400000;
+    const sums: number[] = [];
+    let eip1 = 0x400000, eip2 = 0x400000;
+    for (let round = 0; round < 6; round++) {
+      const first = round % 2 === 0;
+      m.cpu.setCr3(first ? 0x4000 : dir2);
+      m.cpu.eip = first ? eip1 : eip2;
+      m.cpu.regs[0] = 0;
+      const exit = m.cpu.run(10_000);
+      expect(exit.kind).toBe('interrupt');
+      sums.push(m.cpu.regs[0]);
+      if (first) eip1 = m.cpu.eip; else eip2 = m.cpu.eip;
+    }
+    expect(sums).toEqual([100, 100000, 100, 100000, 100, 100000]);
+  });
+});
