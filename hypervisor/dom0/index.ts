@@ -15,4 +15,5 @@ export { Toolstack, ToolstackError, type HypervisorControl, type DomainInfo } fr
 export { ConfigError, parseDomainConfig, type DomainConfig, type DiskSpec } from './toolstack/config.js';
 export { parseScenario, type Scenario } from './toolstack/scenario.js';
 export { writeDomainNodes, writeVbdNodes, removeDomainNodes } from './toolstack/nodes.js';
+export { xenControl, type XenHypervisor } from './toolstack/xen-control.js';
 export { FakeGuestPort } from './testing/fake-port.js';

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Hypervisor } from '../../hypervisor.js';
 import { Dom0 } from '../dom0.js';
 import { writeDomainNodes, writeVbdNodes } from '../toolstack/nodes.js';
+import { Toolstack } from '../toolstack/toolstack.js';
+import { xenControl } from '../toolstack/xen-control.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const common = join(here, '../../../tests/guests/common');
@@ -79,5 +81,25 @@ describe('a gcc-built PV guest with Dom0', () => {
     const expected = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + 3) & 0xff);
     expect(Buffer.compare(disk.subarray(16 * 512, 16 * 512 + 4096), expected)).toBe(0);
     expect(disk.subarray(0, 16 * 512).every((b) => b === 0)).toBe(true);
+  });
+
+  it('starts from an xl config file through the toolstack (xenlab create)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenlab-e2e-create-'));
+    writeFileSync(join(dir, 'kernel.elf'), buildGuest('blkfront'));
+    writeFileSync(join(dir, 'disk.img'), new Uint8Array(1 << 20));
+    writeFileSync(join(dir, 'guest.cfg'), 'name = "disky"\nkernel = "kernel.elf"\nmemory = 16\ndisk = [ \'file:disk.img,xvda,w\' ]\n');
+    const hv = new Hypervisor();
+    const dom0 = new Dom0();
+    const ts = new Toolstack(dom0, xenControl(hv, dom0));
+    const d = ts.createFromFile(join(dir, 'guest.cfg'));
+    expect(ts.list().map((x) => [x.name, x.state])).toEqual([['disky', 'running']]);
+    const result = hv.run({ budget: 200_000_000 });
+    expect(result.outcome).toBe('shutdown');
+    expect(hv.domain(d.domid)!.consoleOutput).toContain('readback_matches=1');
+    expect(ts.list()[0].state).toBe('shutdown');
+    ts.destroy('disky');
+    expect(ts.list()).toEqual([]);
+    expect(dom0.xs.read(`/local/domain/${d.domid}/name`)).toBeUndefined();
+    expect(readFileSync(join(dir, 'disk.img'))[16 * 512]).toBe(3);
   });
 });
