@@ -198,7 +198,6 @@ function diagnose(mn: string, ops: readonly Operand[], forms: Form[]): string {
     return `'${mn}' takes ${counts.join(' or ')} operand${counts.length === 1 && counts[0] === 1 ? '' : 's'}, not ${ops.length}`;
   }
   const m = ops.find((o): o is Mem => typeof o === 'object' && o.kind === 'mem');
-  if (m && (m.base?.size === 2 || m.index?.size === 2)) return '16-bit addressing is not supported; use 32-bit registers in memory operands';
   const valid = forms.filter((f) => f.pats.length === ops.length).map((f) => f.pats.join(',')).filter((v, i, a) => a.indexOf(v) === i);
   return `invalid combination of operands (valid forms: ${valid.join(' | ')})`;
 }
@@ -309,6 +308,7 @@ function nasmRegisterOrder(m: Mem): { base?: Register; index?: Register; scale: 
 /** SIB and displacement bytes encodeMem will emit for `m` (the same for every ModRM form). */
 function memExtraLen(m: Mem | undefined): number {
   if (!m) return 0;
+  if (is16(m)) return disp16Len(m, rm16(m));
   const { base, index } = nasmRegisterOrder(m);
   if (!base) return index ? 5 : 4;
   const sib = index || base.num === 4 ? 1 : 0;
@@ -337,12 +337,13 @@ function validateOperand(o: Operand): void {
     if (![1, 2, 4, 8].includes(o.scale)) throw new AsmError(`scale ${o.scale} must be 1, 2, 4 or 8`);
     if (o.seg && o.seg.cls !== 'seg') throw new AsmError(`'${o.seg.name}' is not a segment register`);
     for (const r of [o.base, o.index]) {
-      if (r && (r.cls !== 'gpr' || r.size !== 4)) {
-        if (r.cls === 'gpr' && r.size === 2) throw new AsmError('16-bit addressing is not supported; use 32-bit registers in memory operands');
-        throw new AsmError(`'${r.name}' cannot be used in a memory address`);
-      }
+      if (r && (r.cls !== 'gpr' || r.size === 1)) throw new AsmError(`'${r.name}' cannot be used in a memory address`);
     }
-    if (typeof o.disp === 'number' && !fitsImm(o.disp, 4)) throw new AsmError(`displacement ${o.disp} does not fit in 32 bits`);
+    if (o.base && o.index && o.base.size !== o.index.size) throw new AsmError('16-bit and 32-bit registers cannot be mixed in an address');
+    if (is16(o)) {
+      rm16(o);
+      if (typeof o.disp === 'number' && !fitsImm(o.disp, 2)) throw new AsmError(`displacement ${o.disp} does not fit in 16 bits (16-bit addressing)`);
+    } else if (typeof o.disp === 'number' && !fitsImm(o.disp, 4)) throw new AsmError(`displacement ${o.disp} does not fit in 32 bits`);
   }
 }
 
@@ -371,10 +372,12 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Enc
   const memOp = (typeof rm === 'object' && rm.kind === 'mem' ? rm : undefined) ?? moffs;
   if (memOp?.seg) bytes.push(segPrefix[memOp.seg.num]);
   if (f.o16) bytes.push(0x66);
+  if (memOp && is16(memOp)) bytes.push(0x67);
   for (let i = 0; i < f.opcode.length; i++) bytes.push(f.plusR && i === f.opcode.length - 1 ? f.opcode[i] + reg!.num : f.opcode[i]);
   if (f.modrm !== null) {
     const regField = f.modrm === 'r' ? reg!.num : f.modrm;
     if (typeof rm === 'object' && rm.kind === 'reg') bytes.push(0xc0 | (regField << 3) | rm.num);
+    else if (is16(rm as Mem)) encodeMem16(rm as Mem, regField, bytes, fixups);
     else encodeMem(rm as Mem, regField, bytes, fixups);
   }
   if (f.moffs) putField(bytes, fixups, moffs!.disp, 4, false);
@@ -397,6 +400,37 @@ function putField(bytes: number[], fixups: Fixup[], v: number | SymRef, size: 1 
     fixups.push({ at: bytes.length, size, target: v, pcrel, end: 0 });
     pushLE(bytes, 0, size);
   }
+}
+
+/** A memory operand with 16-bit registers: encoded with the 0x67 address-size prefix. */
+function is16(m: Mem): boolean {
+  return (m.base?.size ?? m.index?.size) === 2;
+}
+
+const rm16Table: Record<string, number> = { 'bx+si': 0, 'bx+di': 1, 'bp+si': 2, 'bp+di': 3, si: 4, di: 5, bp: 6, bx: 7 };
+
+/** The ModRM.rm of a 16-bit address; the registers may be written in either order. */
+function rm16(m: Mem): number {
+  const regs = [m.base, m.index].filter((r): r is Register => !!r);
+  if (m.index && m.scale !== 1) throw new AsmError('16-bit addresses have no scaled index');
+  const key = regs.map((r) => r.name).sort((a, b) => (a[0] === 'b' ? -1 : b[0] === 'b' ? 1 : 0)).join('+');
+  const rm = rm16Table[key];
+  if (rm === undefined) throw new AsmError(`invalid 16-bit address [${regs.map((r) => r.name).join('+')}]: use bx or bp, plus si or di`);
+  return rm;
+}
+
+function disp16Len(m: Mem, rm: number): number {
+  if (typeof m.disp !== 'number') return 2;
+  const d = (m.disp << 16) >> 16;
+  return d === 0 && rm !== 6 ? 0 : d >= -128 && d <= 127 ? 1 : 2;
+}
+
+function encodeMem16(m: Mem, regField: number, out: number[], fixups: Fixup[]): void {
+  const rm = rm16(m);
+  const len = disp16Len(m, rm);
+  out.push(((len === 0 ? 0 : len === 1 ? 1 : 2) << 6) | (regField << 3) | rm);
+  if (len === 1) out.push((m.disp as number) & 0xff);
+  else if (len === 2) putField(out, fixups, m.disp, 2, false);
 }
 
 /** ModRM (+SIB, +displacement) for a 32-bit memory operand, with nasm's choices (shortest displacement, [x*2] as [x+x]). */

@@ -27,7 +27,7 @@ describe('error messages', () => {
     expect(() => a.add(eax, ebx, ecx)).toThrow("'add' takes 2 operands, not 3");
     expect(() => a.ins('frobnicate', eax)).toThrow("kernel.ts:12:3: 'frobnicate eax': unknown instruction 'frobnicate'");
     expect(() => a.push(imm(5, 1, true), 1)).toThrow(/'push' takes 1 operand, not 2/);
-    expect(() => a.mov(eax, mem({ base: eax, index: { ...ebx, name: 'bx', size: 2 } }))).toThrow(/16-bit addressing is not supported/);
+    expect(() => a.mov(eax, mem({ base: eax, index: { ...ebx, name: 'bx', size: 2 } }))).toThrow(/16-bit and 32-bit registers cannot be mixed/);
     expect(() => a.mov(dword(mem({ index: { ...eax, name: 'esp', num: 4 }, scale: 2 })), 1)).toThrow(/esp cannot be an index register/);
     expect(() => a.label('_start') ?? a.label('_start')).toThrow("kernel.ts:12:3: label '_start' is defined twice");
   });
@@ -57,7 +57,8 @@ describe('error messages', () => {
       'mov [eax], 1', 'mov eax, bl', 'add eax, ebx, ecx', 'mov eax, [eax+ebx+ecx]', 'push al', 'lea eax, ebx', 'movzx eax, [ebx]',
       'shl eax, ebx', 'ret eax', 'inc [eax]', 'mov eax, [esp*2]', 'out al, dx', 'in dx, al', 'xchg al, eax', 'imul al, 5',
       'bswap ax', 'lgdt eax', 'jmp al', 'mov cr0, ax', 'mov ds, 5', 'shld eax, ebx, byte 5', 'enter word 5, 0',
-      'add eax, word 5', 'mov eax, byte 5', 'int eax', 'test [eax], 5', 'cmpxchg8b eax', 'mov dr0, [eax]', 'loop eax',
+      'add eax, word 5', 'mov eax, byte 5', 'mov eax, [bx+cx]', 'mov eax, [si+di]', 'mov eax, [bx+eax]', 'mov eax, [bx*2]',
+ 'int eax', 'test [eax], 5', 'cmpxchg8b eax', 'mov dr0, [eax]', 'loop eax',
     ];
     for (const line of bad) {
       expect(nasm(line).ok, `nasm accepts '${line}'`).toBe(false);

@@ -1,7 +1,7 @@
 // Generates test instructions for every form of the table: operands for each pattern, as objects and as nasm text.
 import { formPatterns } from '../encode.js';
 import {
-  al, cl, dh, bh, ax, cx, dx, sp, di, eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs,
+  al, cl, dh, bh, ax, cx, dx, sp, di, bx, bp, si, eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs,
   cr0, cr2, cr3, cr4, dr0, dr3, dr6, dr7, mem, sym, farPtr, imm, formatOperand, type Mem, type MemSize, type Operand,
 } from '../operands.js';
 
@@ -18,6 +18,9 @@ const addrs: Omit<Mem, 'size'>[] = [
   mem({ base: eax, disp: -0x80 }), mem({ base: edi, disp: 0x7f }), mem({ base: ecx, disp: 0x80 }), mem({ base: eax, seg: fs }),
   mem({ disp: 0x10, seg: es }), mem({ base: ebx, disp: sym('tgt', 4) }), mem({ disp: sym('tgt') }),
   mem({ base: ebp, index: esi, scale: 8, disp: -0x1000 }), mem({ index: esp, base: eax }),
+  // 16-bit addressing (0x67)
+  mem({ base: bx, index: si }), mem({ base: bp }), mem({ base: di, disp: 0x1234 }), mem({ base: bx, disp: -1 }),
+  mem({ base: si, index: bp, disp: 4, seg: es }), mem({ base: bp, index: di, disp: -0x200 }), mem({ base: bx, disp: sym('tgt', 2) }),
 ];
 const mems = (size?: MemSize): Mem[] => addrs.map((m) => ({ ...m, ...(size ? { size } : {}) }) as Mem);
 

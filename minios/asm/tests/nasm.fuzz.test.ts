@@ -30,7 +30,15 @@ function randDisp(r: () => number): number | ReturnType<typeof sym> {
   return sym('tgt', randInt(r, -16, 16));
 }
 
+function randMem16(r: () => number, size?: MemSize): Mem {
+  const [b, i] = pick(r, [['bx', 'si'], ['bx', 'di'], ['bp', 'si'], ['bp', 'di'], ['si'], ['di'], ['bp'], ['bx'], ['si', 'bx'], ['di', 'bp']]);
+  const disp = r() < 0.2 ? sym('tgt', randInt(r, 0, 8)) : pick(r, [0, 1, -1, 127, 128, -128, -129, 0x7fff, -0x8000, 0xffff, randInt(r, -0x8000, 0xffff)]);
+  const seg = r() < 0.15 ? pick(r, regs.filter((x) => x.cls === 'seg')) : undefined;
+  return { ...mem({ base: registers.get(b), index: i ? registers.get(i) : undefined, disp, seg }), ...(size ? { size } : {}) };
+}
+
 function randMem(r: () => number, size?: MemSize): Mem {
+  if (r() < 0.1) return randMem16(r, size);
   const base = r() < 0.8 ? pick(r, r32) : undefined;
   const index = r() < 0.5 ? pick(r, r32.filter((x) => x.name !== 'esp')) : undefined;
   const scale = pick(r, [1, 2, 4, 8] as const);
