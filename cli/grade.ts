@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   if (options.batch !== undefined) {
     const { runBatch } = await import('../grader/batch/batch.js');
     const workers = options.workers !== undefined ? parseCount('grade', 'workers', options.workers as string, 1, 64) : undefined;
-    return runBatch({ dir: options.batch as string, out: (options.out as string | undefined) ?? 'grades', workers, seed, exercises, hidden: !options['public-only'] });
+    const key = process.env.XENLAB_REPORT_KEY;
+    return runBatch({ dir: options.batch as string, out: (options.out as string | undefined) ?? 'grades', workers, seed, exercises, hidden: !options['public-only'], signingKey: key && key.length ? key : undefined });
   }
   if (options.reference && options.submission !== undefined) throw new UsageError('xenlab grade: give --reference or --submission, not both');
   let submission: string;

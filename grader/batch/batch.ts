@@ -1,5 +1,24 @@
-// Batch grading of a class (xenlab grade --batch DIR): placeholder until the worker pool lands.
+// Batch grading of a class: `xenlab grade --batch DIR [--workers N] [--out DIR]`. One folder or zip file per student;
+// N submissions graded at once (their builds run in parallel child processes); each student's reports written as
+// soon as they are done, then a class summary (CSV and JSON). A rerun skips every student whose submission, kit,
+// seed and exercises are unchanged, so an interrupted batch resumes where it stopped. One bad submission never
+// stops the batch.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Chalk } from 'chalk';
 import type { Exercise } from '../api.js';
+import { submissionHash } from '../grade.js';
+import type { BuildLimits } from '../build/isolated.js';
+import { kitVersion } from '../paths.js';
+import { reportJson } from '../report/build.js';
+import { gradescopeResults } from '../report/gradescope.js';
+import { junitXml } from '../report/junit.js';
+import { gradeReportSchema, type GradeReport } from '../report/schema.js';
+import { formatTerminal } from '../report/terminal.js';
+import { locateExerciseDir, gradeSubmission } from '../session.js';
+import { readZip } from '../package/zip.js';
 
 export interface BatchOptions {
   dir: string;
@@ -8,9 +27,172 @@ export interface BatchOptions {
   seed?: number;
   exercises: Exercise[];
   hidden: boolean;
+  signingKey?: string;
+  buildLimits?: Partial<BuildLimits>;
+  /** Where progress goes (stderr by default); tests pass a sink. */
+  progress?: (text: string) => void;
 }
 
-export async function runBatch(_opts: BatchOptions): Promise<number> {
-  process.stderr.write('xenlab grade --batch: not available in this build of the kit yet\n');
-  return 2;
+export interface ClassRow {
+  student: string;
+  exercise: string;
+  score: number;
+  maxScore: number;
+  outcome: string;
+  submissionHash: string;
+  traceHash: string;
+}
+
+export interface BatchSummary {
+  students: number;
+  graded: number;
+  resumed: number;
+  /** Students whose submission could not be graded at all (unreadable zip, grader fault). */
+  errors: { student: string; message: string }[];
+  rows: ClassRow[];
+}
+
+interface Submission { student: string; source: string; zip?: string }
+
+/** Folder-safe student name. */
+function studentName(entry: string): string {
+  return entry.replace(/\.zip$/i, '').replace(/[^A-Za-z0-9._@-]+/g, '_').slice(0, 100) || 'student';
+}
+
+export function listSubmissions(dir: string): Submission[] {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (e.isFile() && /\.zip$/i.test(e.name))))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((e) => ({ student: studentName(e.name), source: path.join(dir, e.name), ...(e.isFile() ? { zip: path.join(dir, e.name) } : {}) }));
+}
+
+/** Unpacks a zip submission into `into` (safely: readZip refuses unsafe paths, links and oversized archives). */
+function unpack(zip: string, into: string): void {
+  fs.rmSync(into, { recursive: true, force: true });
+  fs.mkdirSync(into, { recursive: true });
+  const entries = readZip(fs.readFileSync(zip));
+  for (const e of entries) {
+    const dest = path.join(into, e.name);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, e.data);
+  }
+  // A zip of one top-level folder (alice/01-hello/...) grades as that folder.
+  const top = fs.readdirSync(into);
+  if (top.length === 1 && fs.statSync(path.join(into, top[0]!)).isDirectory() && !/^\d\d-/.test(top[0]!)) {
+    const inner = path.join(into, top[0]!);
+    for (const n of fs.readdirSync(inner)) fs.renameSync(path.join(inner, n), path.join(into, n));
+    fs.rmdirSync(inner);
+  }
+}
+
+function resumeKey(root: string, opts: BatchOptions): string {
+  const h = crypto.createHash('sha256').update(JSON.stringify([kitVersion(), opts.seed ?? null, opts.hidden, !!opts.signingKey]));
+  for (const ex of opts.exercises) {
+    const dir = locateExerciseDir(root, ex, opts.exercises.length === 1);
+    h.update(`${ex.slug}:${fs.existsSync(dir) ? submissionHash(ex, dir).hash : 'missing'}\n`);
+  }
+  return h.digest('hex');
+}
+
+function rowsOf(student: string, report: GradeReport): ClassRow[] {
+  return report.exercises.map((e) => ({ student, exercise: e.slug, score: e.score, maxScore: e.maxScore, outcome: e.outcome, submissionHash: e.submissionHash, traceHash: e.traceHash ?? '' }));
+}
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function classCsv(rows: ClassRow[]): string {
+  const head = ['student', 'exercise', 'score', 'max_score', 'outcome', 'submission_hash', 'trace_hash'];
+  return [head.join(','), ...rows.map((r) => [r.student, r.exercise, r.score, r.maxScore, r.outcome, r.submissionHash, r.traceHash].map(csvField).join(','))].join('\n') + '\n';
+}
+
+function progressBar(done: number, total: number, started: number, stats: { resumed: number; errors: number }): string {
+  const width = 24;
+  const filled = total ? Math.round((done / total) * width) : width;
+  const elapsed = (Date.now() - started) / 1000; // display only: never used to decide anything
+  const graded = done - stats.resumed;
+  const left = graded > 0 && done < total ? Math.round((elapsed / graded) * (total - done)) : 0;
+  const eta = done < total ? (graded > 0 ? ` ~${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s left` : '') : ` ${elapsed.toFixed(1)}s`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} submissions (${stats.resumed} unchanged, ${stats.errors} could not be graded)${eta}`;
+}
+
+export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
+  const subs = listSubmissions(opts.dir);
+  const out = path.resolve(opts.out);
+  fs.mkdirSync(out, { recursive: true });
+  const workers = Math.max(1, opts.workers ?? os.availableParallelism());
+  const say = opts.progress ?? ((t: string) => process.stderr.write(process.stderr.isTTY ? `\r${t}` : `${t}\n`));
+  const summary: BatchSummary = { students: subs.length, graded: 0, resumed: 0, errors: [], rows: [] };
+  const rowsBy = new Map<string, ClassRow[]>();
+  const started = Date.now();
+  let done = 0;
+  const plain = new Chalk({ level: 0 });
+
+  const one = async (sub: Submission): Promise<void> => {
+    const dest = path.join(out, sub.student);
+    const keyFile = path.join(dest, '.resume-key');
+    try {
+      let root = sub.source;
+      if (sub.zip) {
+        root = path.join(out, '.unpacked', sub.student);
+        unpack(sub.zip, root);
+      }
+      const key = resumeKey(root, opts);
+      const reportFile = path.join(dest, 'report.json');
+      if (fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8') === key && fs.existsSync(reportFile)) {
+        const previous = gradeReportSchema.safeParse(JSON.parse(fs.readFileSync(reportFile, 'utf8')));
+        if (previous.success) {
+          rowsBy.set(sub.student, rowsOf(sub.student, previous.data));
+          summary.resumed++;
+          return;
+        }
+      }
+      fs.rmSync(keyFile, { force: true });
+      const report = await gradeSubmission(root, { exercises: opts.exercises, seed: opts.seed, hidden: opts.hidden, label: sub.student, signingKey: opts.signingKey, buildLimits: opts.buildLimits });
+      fs.mkdirSync(dest, { recursive: true });
+      fs.writeFileSync(reportFile, reportJson(report));
+      fs.writeFileSync(path.join(dest, 'results.json'), JSON.stringify(gradescopeResults(report), null, 2) + '\n');
+      fs.writeFileSync(path.join(dest, 'junit.xml'), junitXml(report));
+      fs.writeFileSync(path.join(dest, 'report.txt'), formatTerminal(report, plain));
+      fs.writeFileSync(keyFile, key); // last: a report without its key is regraded on resume
+      rowsBy.set(sub.student, rowsOf(sub.student, report));
+      summary.graded++;
+    } catch (e) {
+      const message = (e as Error).message ?? String(e);
+      summary.errors.push({ student: sub.student, message });
+      rowsBy.set(sub.student, opts.exercises.map((ex) => ({ student: sub.student, exercise: ex.slug, score: 0, maxScore: ex.checks.filter((c) => opts.hidden || !c.hidden).reduce((s, c) => s + c.weight, 0), outcome: 'BUILD ERROR', submissionHash: '', traceHash: '' })));
+      fs.mkdirSync(dest, { recursive: true });
+      fs.writeFileSync(path.join(dest, 'error.txt'), `could not grade ${sub.student}: ${message}\n`);
+    } finally {
+      done++;
+      say(progressBar(done, subs.length, started, { resumed: summary.resumed, errors: summary.errors.length }));
+    }
+  };
+
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(workers, subs.length) }, async () => {
+    while (next < subs.length) await one(subs[next++]!);
+  }));
+  if (process.stderr.isTTY && !opts.progress) process.stderr.write('\n');
+  summary.rows = subs.flatMap((s) => rowsBy.get(s.student) ?? []);
+  summary.errors.sort((a, b) => (a.student < b.student ? -1 : 1));
+  fs.writeFileSync(path.join(out, 'class.csv'), classCsv(summary.rows));
+  fs.writeFileSync(path.join(out, 'class.json'), JSON.stringify({ kit: kitVersion(), seed: opts.seed ?? null, students: summary.students, errors: summary.errors, rows: summary.rows }, null, 2) + '\n');
+  return summary;
+}
+
+/** The CLI's view: exit 0 when every submission was graded (whatever its score), 1 when some could not be. */
+export async function runBatch(opts: BatchOptions): Promise<number> {
+  if (!fs.existsSync(opts.dir) || !fs.statSync(opts.dir).isDirectory()) {
+    process.stderr.write(`xenlab grade: --batch '${opts.dir}' is not a folder\n`);
+    return 2;
+  }
+  const s = await gradeBatch(opts);
+  const passed = new Set(s.rows.filter((r) => r.outcome === 'PASS').map((r) => `${r.student}/${r.exercise}`)).size;
+  process.stdout.write(`graded ${s.students} submissions (${s.graded} graded, ${s.resumed} unchanged since the last run): ${passed}/${s.rows.length} exercises passed; ` +
+    `class summary in ${path.join(opts.out, 'class.csv')} and class.json\n`);
+  for (const e of s.errors) process.stdout.write(`  could not grade ${e.student}: ${e.message}\n`);
+  return s.errors.length ? 1 : 0;
 }

@@ -1,0 +1,81 @@
+// A class of mixed submissions: finished, starter, zipped, forbidden import, empty, corrupt zip, symbolic link,
+// compiler-exhausting. Every student gets a row; a rerun regrades only what changed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gradeBatch, type BatchSummary } from '../batch/batch.js';
+import { courseExercises, findExercise } from '../course.js';
+import { writeZip } from '../package/zip.js';
+import { kitPath } from '../paths.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-batch-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const klass = path.join(tmp, 'class');
+const out = path.join(tmp, 'grades');
+const ex01 = findExercise('01', courseExercises())!;
+const hello = (dir: string) => path.join(klass, dir, '01-hello', 'kernel', 'hello.ts');
+
+function zipOf(dir: string, prefix: string): Buffer {
+  const files: { name: string; data: Buffer }[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
+      else files.push({ name: `${prefix}${rel}${e.name}`, data: fs.readFileSync(path.join(d, e.name)) });
+    }
+  };
+  walk(dir, '');
+  return writeZip(files);
+}
+
+function setUpClass(): void {
+  fs.cpSync(kitPath('grader', 'solutions', '01-hello'), path.join(klass, 'alice', '01-hello'), { recursive: true });
+  fs.cpSync(kitPath('exercises', '01-hello'), path.join(klass, 'bob', '01-hello'), { recursive: true });
+  fs.writeFileSync(path.join(klass, 'carol.zip'), zipOf(kitPath('grader', 'wrong', '01-hello', 'wrong-text'), 'carol/01-hello/'));
+  fs.cpSync(kitPath('grader', 'wrong', '01-hello', 'forbidden-import'), path.join(klass, 'dave', '01-hello'), { recursive: true });
+  fs.mkdirSync(path.join(klass, 'erin'), { recursive: true });
+  fs.writeFileSync(path.join(klass, 'frank.zip'), 'PK\u0003\u0004 this is not really a zip');
+  fs.mkdirSync(path.join(klass, 'mallory', '01-hello', 'kernel'), { recursive: true });
+  fs.symlinkSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), hello('mallory'));
+  // A kernel so large that the compiler exhausts the batch's heap limit (64 MiB here; hello needs far less).
+  fs.mkdirSync(path.join(klass, 'oscar', '01-hello', 'kernel'), { recursive: true });
+  let body = 'export function start_kernel(si: VoidPtr): void {\n';
+  for (let i = 0; i < 60_000; i++) body += `  let x${i}: u32 = ((((${i} + 2) * 3) - 4) ^ 5) | 6;\n`;
+  fs.writeFileSync(hello('oscar'), body + '}\n');
+}
+
+let first: BatchSummary;
+const lines: string[] = [];
+
+describe('xenlab grade --batch', () => {
+  it('grades every student and writes reports and a class summary', async () => {
+    setUpClass();
+    first = await gradeBatch({ dir: klass, out, workers: 2, exercises: [ex01], hidden: true, buildLimits: { memoryMiB: 64 }, progress: (t) => lines.push(t) });
+    expect(first.students).toBe(8);
+    const outcome = Object.fromEntries(first.rows.map((r) => [r.student, r.outcome]));
+    expect(outcome).toEqual({ alice: 'PASS', bob: 'TIMEOUT', carol: 'FAIL', dave: 'BUILD ERROR', erin: 'BUILD ERROR', frank: 'BUILD ERROR', mallory: 'BUILD ERROR', oscar: 'BUILD ERROR' });
+    expect(first.errors.map((e) => e.student)).toEqual(['frank']);
+    expect(first.rows.find((r) => r.student === 'alice')!.score).toBe(11);
+    const csv = fs.readFileSync(path.join(out, 'class.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('student,exercise,score,max_score,outcome,submission_hash,trace_hash');
+    expect(csv).toHaveLength(9);
+    expect(csv.find((l) => l.startsWith('carol,'))).toMatch(/^carol,01-hello,\d+,11,FAIL,[0-9a-f]{64},[0-9a-f]{64}$/);
+    for (const f of ['report.json', 'results.json', 'junit.xml', 'report.txt']) expect(fs.existsSync(path.join(out, 'alice', f)), f).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'oscar', 'report.txt'), 'utf8')).toContain('the compiler ran out of memory (limit 64 MiB)');
+    expect(fs.readFileSync(path.join(out, 'mallory', 'report.txt'), 'utf8')).toContain('symbolic link');
+    expect(lines.at(-1)).toMatch(/^\[#+\] 8\/8 submissions/);
+  }, 300_000);
+
+  it('regrades only the submissions that changed', async () => {
+    fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), hello('bob'));
+    fs.rmSync(path.join(klass, 'oscar'), { recursive: true });
+    const again = await gradeBatch({ dir: klass, out, workers: 2, exercises: [ex01], hidden: true, buildLimits: { memoryMiB: 64 }, progress: () => {} });
+    // alice, carol, dave, erin, mallory unchanged; bob changed; frank's zip cannot be read either time.
+    expect(again.resumed).toBe(5);
+    expect(again.graded).toBe(1);
+    expect(again.rows.find((r) => r.student === 'bob')!.outcome).toBe('PASS');
+    expect(again.rows.filter((r) => r.student !== 'bob').map((r) => [r.student, r.outcome]))
+      .toEqual(first.rows.filter((r) => r.student !== 'bob' && r.student !== 'oscar').map((r) => [r.student, r.outcome]));
+  }, 300_000);
+});
