@@ -377,6 +377,9 @@ function checkWritable(ctx: Ctx, node: ts.Expression): void {
   const r = lookup(ctx, n.text);
   if (r && 'local' in r && r.local.isConst) throw errorAt(node, `cannot assign to '${n.text}' because it is a constant`, "declare it with 'let'");
   if (r && 'decl' in r && r.decl.k === 'global' && r.decl.isConst) throw errorAt(node, `cannot assign to '${n.text}' because it is a constant`, "declare it with 'let'");
+  if (r && 'decl' in r && r.decl.k === 'global' && r.decl.module.file !== ctx.m.file) {
+    throw errorAt(node, `cannot assign to '${n.text}' because it is an import`, 'imports are read-only, as in TypeScript: export a function from its module that sets it');
+  }
 }
 
 // ---- expressions ----

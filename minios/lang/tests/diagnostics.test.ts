@@ -64,6 +64,7 @@ const cases: [string, string, RegExp][] = [
   ['missing return', 'export function @f(a: u32): u32 { if (a) { return 1; } }', /can reach its end without returning a u32/],
   ['break outside loop', 'export function f(): void { @break; }', /'break' outside a loop or switch/],
   ['assign to const', 'export function f(): void { const x: u32 = 1; @x = 2; }', /cannot assign to 'x' because it is a constant/],
+  ['assign to an import', 'import { start_info } from "minios/hypervisor";\nexport function f(): void { @start_info = NULL; }', /cannot assign to 'start_info' because it is an import/],
   ['duplicate case', 'export function f(a: u32): void { switch (a) { case 1: break; case @1: break; } }', /duplicate case label 1/],
   ['non-constant case', 'export function f(a: u32, b: u32): void { switch (a) { case @b: break; } }', /a case label must be a compile-time constant/],
   ['hypercall number not constant', 'export function f(n: u32): i32 { return hypercall(@n); }', /the hypercall number must be a compile-time constant/],
