@@ -174,7 +174,8 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
   const phnum = loads.length + noteSecs.length;
   let off = 52 + 32 * phnum;
   for (const s of secs.slice(1)) {
-    if (s.flags & SHF.ALLOC) off = Math.ceil(off / PAGE) * PAGE;
+    // file offset congruent to the address modulo the page size, as PT_LOAD requires
+    if (s.flags & SHF.ALLOC) off = Math.ceil((off - (s.addr % PAGE)) / PAGE) * PAGE + (s.addr % PAGE);
     else off = Math.ceil(off / Math.max(1, s.align)) * Math.max(1, s.align);
     s.offset = off;
     if (s.type !== SHT.NOBITS) off += s.data.length;

@@ -136,6 +136,14 @@ section .note.Xen
     expect(tool('readelf', ['-l', '-W'], elf)).toMatch(/NOTE\s+0x\w+ 0x00000000 0x00000000 0x00014 0x00014 R\s+0x4/);
   });
 
+  it('keeps file offsets congruent to addresses for an unaligned base', () => {
+    const elf = writeElf32(kernel().link({ base: 0x100010 }), { entry: '_start' });
+    const r = readElf32(elf);
+    for (const p of r.segments.filter((p) => p.type === 1)) expect(p.offset % 0x1000).toBe(p.vaddr % 0x1000);
+    expect(r.segments[0].vaddr).toBe(0x100010);
+    expect(tool('readelf', ['-l', '-W'], elf)).not.toMatch(/warning|error/i);
+  });
+
   it('uses paddrOffset for p_paddr', () => {
     const r = readElf32(writeElf32(image, { entry: '_start', paddrOffset: 0xc0000000 }));
     expect(r.segments[0].paddr).toBe(0);
