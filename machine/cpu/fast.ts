@@ -68,6 +68,15 @@ function aluMemImm(op: number): Exec {
     if (fl === F_LOGIC) flags(c, fl, 0, 0, r); else flags(c, fl, a, b, r);
   };
 }
+function aluAccImm(op: number): Exec {
+  const fn = ALU_FN[op]!, fl = ALU_FLAG[op];
+  return (c, i) => {
+    const a = c.regs[0], b = i.imm >>> 0, r = fn(a, b);
+    if (op !== 7) c.regs[0] = r;
+    if (fl === F_LOGIC) flags(c, fl, 0, 0, r); else flags(c, fl, a, b, r);
+  };
+}
+const ALU_AI = ALU_FN.map((f, op) => (f ? aluAccImm(op) : null));
 const ALU_RM = ALU_FN.map((f, op) => (f ? aluRegMem(op) : null));
 const ALU_MR = ALU_FN.map((f, op) => (f ? aluMemReg(op) : null));
 const ALU_RI = ALU_FN.map((f, op) => (f ? aluRegImm(op) : null));
@@ -75,6 +84,11 @@ const ALU_MI = ALU_FN.map((f, op) => (f ? aluMemImm(op) : null));
 const ALU_RR: (Exec | null)[] = [addRR, orRR, null, null, andRR, subRR, xorRR, cmpRR];
 
 // ---------------------------------------------------------------- moves
+const movByteMemImm: Exec = (c, i) => { c.wr8(i.seg, c.ea(i), i.imm); };
+const cmpByteMemImm: Exec = (c, i) => {
+  const a = c.rd8(i.seg, c.ea(i)), b = i.imm & 0xff;
+  c.fOp = F_SUB; c.fA = a; c.fB = b; c.fR = (a - b) & 0xff; c.fSign = 0x80;
+};
 const movRR: Exec = (c, i) => { c.regs[i.rm] = c.regs[i.reg]; };
 const movRegMem: Exec = (c, i) => { c.regs[i.reg] = c.rd32(i.seg, c.ea(i)); };
 const movMemReg: Exec = (c, i) => { c.wr32(i.seg, c.ea(i), c.regs[i.reg]); };
@@ -153,6 +167,9 @@ export function specialize(i: Insn): Exec {
     if (reg3) return i.exec;
     return ALU_RM[k] ?? i.exec;
   }
+  if (op < 0x40 && (op & 7) === 5) return ALU_AI[op >> 3] ?? i.exec;
+  if (op === 0xc6 && i.reg === 0 && !reg3) return movByteMemImm;
+  if ((op === 0x80 || op === 0x82) && i.reg === 7 && !reg3) return cmpByteMemImm;
   if (op === 0x81 || op === 0x83) return (reg3 ? ALU_RI[i.reg] : ALU_MI[i.reg]) ?? i.exec;
   if (op === 0x85 && reg3) return testRR;
   if (op === 0x89) return reg3 ? movRR : movMemReg;
@@ -176,5 +193,6 @@ export function specialize(i: Insn): Exec {
 export const FAST_STRAIGHT: Exec[] = [
   addRR, subRR, cmpRR, andRR, orRR, xorRR, testRR, movRR, movRegMem, movMemReg, movMemImm, movRegImm, lea32,
   movzxByteMem, pushReg, popReg, incReg, decReg,
-  ...ALU_RM, ...ALU_MR, ...ALU_RI, ...ALU_MI,
+  movByteMemImm, cmpByteMemImm,
+  ...ALU_RM, ...ALU_MR, ...ALU_RI, ...ALU_MI, ...ALU_AI,
 ].filter((f): f is Exec => f !== null);

@@ -17,6 +17,9 @@ const all = () => ALL;
 for (const n of ['add', 'adc', 'sub', 'sbb', 'cmp']) {
   ops.push({ insn: `${n} eax, ebx`, mask: all }, { insn: `${n} ax, bx`, mask: all }, { insn: `${n} al, bl`, mask: all }, { insn: `${n} ah, bl`, mask: all });
 }
+// Immediate forms (eAX,Iv and group 1 with imm32/imm8), which have their own fast handlers.
+for (const n of ['add', 'sub', 'cmp']) ops.push({ insn: `${n} eax, 0x80000001`, mask: all }, { insn: `${n} ebx, -3`, mask: all }, { insn: `${n} ecx, 0x7fffffff`, mask: all });
+for (const n of ['and', 'or', 'xor']) ops.push({ insn: `${n} eax, 0xff00ff00`, mask: () => NO_AF }, { insn: `${n} edx, -2`, mask: () => NO_AF });
 for (const n of ['and', 'or', 'xor', 'test']) ops.push({ insn: `${n} eax, ebx`, mask: () => NO_AF }, { insn: `${n} al, bl`, mask: () => NO_AF });
 for (const n of ['inc', 'dec', 'neg', 'not']) ops.push({ insn: `${n} eax`, mask: all }, { insn: `${n} bx`, mask: all }, { insn: `${n} cl`, mask: all });
 // Shifts: with count 0 nothing changes; OF only defined for count 1; AF undefined.
