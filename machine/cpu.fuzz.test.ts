@@ -16,7 +16,7 @@ describe('fuzz: random code', () => {
     for (const claimed of [true, false]) {
       it(`CPL ${cpl}, exceptions ${claimed ? 'claimed' : 'through the IDT'}`, () => {
         const next = rng(0xc0ffee + cpl * 7 + (claimed ? 1 : 0));
-        const rounds = LONG ? 20000 : 200;
+        const rounds = Number(process.env.XENLAB_FUZZ_ROUNDS) || (LONG ? 20000 : 200);
         for (let k = 0; k < rounds; k++) {
           const m = makeMachine({ cpl, memory: 4 << 20, limitPages: next() % 4 === 0 ? 0x3ff : 0xfffff });
           const code = new Uint8Array(64);
