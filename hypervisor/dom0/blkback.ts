@@ -244,7 +244,10 @@ export class VbdBackend {
   }
 }
 
-function parseRequest(b: Uint8Array): Request {
+function parseRequest(raw: Uint8Array): Request {
+  // A port may hand back fewer bytes than asked (a frame it no longer maps): read zeroes then.
+  const b = raw.length >= BLKIF_REQ.size ? raw : new Uint8Array(BLKIF_REQ.size);
+  if (b !== raw) b.set(raw.subarray(0, BLKIF_REQ.size));
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   const nrSegments = dv.getUint8(BLKIF_REQ.nr_segments);
   const segs: Segment[] = [];

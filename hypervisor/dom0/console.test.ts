@@ -86,3 +86,14 @@ describe('console backend', () => {
     expect(con.logText()).toBe('8'.repeat(50) + '9'.repeat(50));
   });
 });
+
+describe('console backend on a frame the guest does not own', () => {
+  it('reads nothing and never throws', () => {
+    const port = new FakeGuestPort(4);
+    const con = new ConsoleBackend(port, 0xdead, PORT);
+    con.handleEvent();
+    con.input('hello');
+    expect(con.log().length).toBe(0);
+    expect(con.broken).toBeUndefined();
+  });
+});

@@ -29,7 +29,8 @@ export class FakeGuestPort implements GuestPort {
 
   readFrame(mfn: number, offset: number, len: number): Uint8Array {
     const f = this.frames.get(mfn);
-    if (!f || offset < 0 || len < 0 || offset + len > PAGE_SIZE) return new Uint8Array(Math.max(0, Math.min(len, PAGE_SIZE)));
+    // Like the hypervisor's host port: a frame the guest does not own reads as nothing.
+    if (!f || offset < 0 || len < 0 || offset + len > PAGE_SIZE) return new Uint8Array(0);
     return f.slice(offset, offset + len);
   }
 
@@ -70,7 +71,7 @@ export class FakeGuestPort implements GuestPort {
     this.mappedCount++;
     let live = true;
     return {
-      read: (off, len) => (live && off >= 0 && len >= 0 && off + len <= PAGE_SIZE ? f.slice(off, off + len) : new Uint8Array(Math.max(0, len))),
+      read: (off, len) => (live && off >= 0 && len >= 0 && off + len <= PAGE_SIZE ? f.slice(off, off + len) : new Uint8Array(0)),
       write: (off, data) => { if (live && write && off >= 0 && off + data.length <= PAGE_SIZE) f.set(data, off); },
       unmap: () => { if (live) { live = false; this.mappedCount--; } },
     };
