@@ -1,0 +1,39 @@
+// Grading throughput: a class of distinct submissions (copies of the reference, each with its own comment line so
+// no build is shared) graded as a batch with the default workers, and the wall time to grade every reference
+// solution. Figures: submissions per hour, seconds per submission, reference wall time.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gradeBatch } from '../grader/batch/batch.js';
+import { courseExercises } from '../grader/course.js';
+import { kitPath } from '../grader/paths.js';
+import { gradeSubmission } from '../grader/session.js';
+
+const STUDENTS = Number(process.env.XENLAB_BENCH_STUDENTS ?? 12);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-grade-bench-'));
+try {
+  const exercises = courseExercises();
+  const t0 = performance.now();
+  const ref = await gradeSubmission(kitPath('grader', 'solutions'), { exercises, label: 'reference', hidden: true });
+  const refSeconds = (performance.now() - t0) / 1000;
+  console.log(`reference solutions: ${exercises.length} exercise(s), ${ref.passed ? 'all passed' : 'NOT ALL PASSED'}, ${refSeconds.toFixed(2)} s wall`);
+
+  const klass = path.join(tmp, 'class');
+  for (let i = 0; i < STUDENTS; i++) {
+    const dest = path.join(klass, `student${String(i).padStart(3, '0')}`);
+    fs.cpSync(kitPath('grader', 'solutions'), dest, { recursive: true });
+    for (const ex of exercises) {
+      const f = path.join(dest, ex.slug, ex.studentFiles[0]!);
+      fs.appendFileSync(f, `\n// student ${i}\n`);
+    }
+  }
+  const workers = os.availableParallelism();
+  const t1 = performance.now();
+  const s = await gradeBatch({ dir: klass, out: path.join(tmp, 'grades'), exercises, hidden: true, workers, progress: () => {} });
+  const seconds = (performance.now() - t1) / 1000;
+  console.log(`batch: ${s.students} submissions x ${exercises.length} exercise(s) with ${workers} workers in ${seconds.toFixed(2)} s: ` +
+    `${(s.students / seconds * 3600).toFixed(0)} submissions/hour, ${(seconds / s.students).toFixed(2)} s each` +
+    (s.errors.length ? `, ${s.errors.length} errors` : ''));
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
