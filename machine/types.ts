@@ -41,7 +41,11 @@ export type Exit =
    * vectors that push one; for #PF CR2 holds the linear address as well.
    */
   | { kind: 'exception'; vector: number; errorCode?: number; cr2?: number; insnEip: number }
-  /** Port I/O the machine has no device for, with the host claiming I/O exits. */
+  /**
+   * Port I/O (`in`/`out`, after the IOPL/bitmap check) to a port with no
+   * attached device while the host claims I/O exits. EIP points after the
+   * instruction; for an `in` (write false) the host puts the value in AL/AX/EAX.
+   */
   | { kind: 'io'; port: number; size: 1 | 2 | 4; write: boolean; value?: number; insnEip: number }
   /** An unrecoverable condition (triple fault) that ends the machine's run. */
   | { kind: 'shutdown'; reason: string };
