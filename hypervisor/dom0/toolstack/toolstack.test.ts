@@ -161,3 +161,24 @@ describe('toolstack scenarios', () => {
     expect(hv.log.filter((l) => l.startsWith('destroy'))).toEqual(['destroy 3']);
   });
 });
+
+describe('toolstack on_poweroff / on_crash', () => {
+  it('destroys, restarts or preserves stopped domains as their configs say', () => {
+    const { dir, hv, ts } = setup();
+    const cfg = (name: string, extra: string) => {
+      const f = join(dir, `${name}.cfg`);
+      writeFileSync(f, `name = "${name}"\nkernel = "kernel.elf"\nmemory = 8\n${extra}`);
+      return ts.createFromFile(f);
+    };
+    const a = cfg('a', 'on_crash = "restart"\n');
+    const b = cfg('b', '');
+    const c = cfg('c', 'on_poweroff = "preserve"\n');
+    const e = cfg('e', '');
+    hv.states.set(a.domid, 'crashed');
+    hv.states.set(b.domid, 'shutdown');
+    hv.states.set(c.domid, 'shutdown');
+    expect(ts.reapStopped()).toEqual(['a (1) crashed: restarted as domain 5', 'b (2) shutdown: destroyed']);
+    expect(ts.list().map((d) => [d.name, d.domid, d.state])).toEqual([['c', 3, 'shutdown'], ['e', e.domid, 'running'], ['a', 5, 'running']]);
+    expect(ts.reapStopped()).toEqual([]);
+  });
+});

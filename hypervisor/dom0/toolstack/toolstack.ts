@@ -97,6 +97,31 @@ export class Toolstack {
     return d;
   }
 
+  /**
+   * What xl does when domains stop: apply on_poweroff to each domain that
+   * shut down and on_crash to each that crashed (destroy, restart = destroy
+   * and create again from the same config, preserve = leave it for
+   * inspection; coredump-* act as destroy/restart, without a dump).
+   * Call after running the hypervisor; returns what was done.
+   */
+  reapStopped(): string[] {
+    const done: string[] = [];
+    for (const d of [...this.domains.values()]) {
+      const state = this.hv.domainState(d.domid);
+      if (state !== 'shutdown' && state !== 'crashed') continue;
+      const action = state === 'crashed' ? d.config.onCrash : d.config.onPoweroff;
+      if (action === 'preserve') continue;
+      this.destroy(d.domid);
+      if (action === 'restart' || action === 'coredump-restart') {
+        const again = this.create(d.config);
+        done.push(`${d.name} (${d.domid}) ${state}: restarted as domain ${again.domid}`);
+      } else {
+        done.push(`${d.name} (${d.domid}) ${state}: destroyed`);
+      }
+    }
+    return done;
+  }
+
   /** xl shutdown: ask the guest through control/shutdown, as xl does for PV guests. */
   shutdown(which: string | number, reason: 'poweroff' | 'reboot' | 'halt' = 'poweroff'): void {
     const d = this.find(which);
