@@ -67,3 +67,24 @@ export function simple_strtoul(s: CharPtr): u32 {
   }
   return v;
 }
+
+/** Appends src to the NUL-terminated string in dst (BSD strlcat); returns the length it tried to make. */
+export function strlcat(dst: Ptr<u8>, src: CharPtr, n: u32): u32 {
+  const len = strlen(dst);
+  if (len >= n) return len + strlen(src);
+  return len + strlcpy(dst.add(len), src, n - len);
+}
+
+/** Writes v in decimal, NUL-terminated, into buf (at least 11 bytes); returns the number of digits. */
+export function u32_to_dec(v: u32, buf: Ptr<u8>): u32 {
+  const tmp = stack_buffer<u8>(12);
+  let n: u32 = 0;
+  do {
+    tmp[n] = u8(v % 10) + char('0');
+    n++;
+    v = v / 10;
+  } while (v != 0);
+  for (let i: u32 = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+  buf[n] = 0;
+  return n;
+}

@@ -63,3 +63,17 @@ export function t_strtoul(): u32 { return simple_strtoul("4096abc"); }
     expect(k.call('t_strtoul').eax).toBe(4096);
   });
 });
+
+describe('the whole library', () => {
+  it('compiles together into one kernel (every minios/kernel module)', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { compileKernel, formatDiagnostic } = await import('../index.js');
+    const { kernelDir, repoRoot } = await import('./helpers.js');
+    const files = fs.readdirSync(kernelDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join(kernelDir, f));
+    const fixtures = path.join(repoRoot, 'minios/lang/fixtures');
+    const r = compileKernel({ files: [...files, path.join(fixtures, 'bench-start.kernel.ts')], kitRoot: repoRoot, allowedRoots: [kernelDir, fixtures] });
+    expect(r.ok ? [] : r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    if (r.ok) for (const fn of ['printk', 'init_events', 'init_blkfront', 'xenbus_read', 'gnttab_end_access', 'alloc_pages']) expect(r.image.symbols.has(fn)).toBe(true);
+  });
+});
