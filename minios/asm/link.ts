@@ -101,7 +101,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
       let off = 0;
       s.items.forEach((it, ii) => {
         offsets.push(off);
-        off += itemSize(it, si, ii, it.kind === 'org' ? off : addr + off);
+        off += itemSize(it, si, ii, off); // align and org count from the section start, like nasm's $$
       });
       offsets.push(off);
       if (loaded) cursor = addr + off;
