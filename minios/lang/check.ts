@@ -27,6 +27,7 @@ export function checkProgram(prog: Program): { ir: ProgramIR; diagnostics: Diagn
     }
   };
   for (const m of prog.order) {
+    if (m.broken) continue;
     const ctx: Ctx = { prog, m, ir };
     for (const st of m.sf.statements) {
       guard(() => {

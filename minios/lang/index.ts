@@ -75,7 +75,9 @@ export function compileKernel(opts: CompileOptions): CompileResult {
     if (e instanceof AsmError) {
       return { ok: false, diagnostics: [{ file: e.pos?.file ?? '<asm>', line: e.pos?.line ?? 1, column: e.pos?.column ?? 1, message: e.problem + (e.source ? ` (in '${e.source}')` : ''), hint: 'check the asm`...` text or the symbol it names' }] };
     }
-    throw e;
+    // Never a stack trace for a student's program: report the compiler's own failure as a diagnostic.
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, diagnostics: [{ file: opts.files[0] ?? '<kernel>', line: 1, column: 1, message: `internal compiler error: ${message}`, hint: 'this is a bug in minios/lang; please report it with the kernel source' }] };
   }
 }
 

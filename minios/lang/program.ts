@@ -32,6 +32,8 @@ export interface Module {
   scope: Map<string, Decl>;
   /** Modules this one imports, in source order. */
   deps: Module[];
+  /** The file did not parse: its errors are reported and it is not checked. */
+  broken?: boolean;
 }
 
 export interface Program {
@@ -116,7 +118,10 @@ export function loadProgram(opts: LoadOptions): Program {
       const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
       prog.diagnostics.push({ file: abs, line: line + 1, column: character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
     }
-    if (parseErrors.length) return m;
+    if (parseErrors.length) {
+      m.broken = true;
+      return m;
+    }
     // Imports first (depth first), so that a clash between a kit symbol and one of the student's is reported in the
     // student's file; names are bound once every module's declarations are known (cycles are fine).
     const pending: { st: ts.ImportDeclaration; spec: string; dep: Module }[] = [];

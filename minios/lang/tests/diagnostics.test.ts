@@ -105,3 +105,21 @@ describe('diagnostics', () => {
     if (!r.ok) expect(r.diagnostics.map((d) => [d.line, d.message])).toEqual([[1, expect.stringMatching(/300 does not fit/)], [2, "cannot find name 'nope'"]]);
   });
 });
+
+describe('bad input never throws', () => {
+  it('reports asm errors with their position', () => {
+    const d = firstError({ 'main.ts': 'asm`\n    mov eax, [nowhere_defined]\n`;\nexport function start_kernel(): void {}\n' });
+    expect(d.message).toMatch(/undefined symbol 'nowhere_defined'/);
+    expect(d.line).toBe(2);
+  });
+  it('reports a kernel without _start', () => {
+    const d = firstError({ 'main.ts': 'export function start_kernel(): void {}\n' });
+    expect(d.message).toMatch(/no entry point _start/);
+    expect(d.hint).toMatch(/minios\/bootstrap/);
+  });
+  it('reports syntax errors as tsc does', () => {
+    const d = firstError({ 'main.ts': 'export function f(: void {}\n' });
+    expect(d.line).toBe(1);
+    expect(d.message).toMatch(/expected/i);
+  });
+});
