@@ -4,23 +4,28 @@
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
 import { CONSOLEIO, XEN_ERRNO } from './public/xen.js';
+import { Continuation, type HypercallResult } from './hypercall.js';
+
+/** Bytes written per exit before the call continues itself. */
+const WRITE_BATCH = 16384;
 
 const CHUNK = 127;
 const decoder = new TextDecoder('latin1');
 
-export function doConsoleIo(hv: Hypervisor, dom: Domain, cmd: number, count: number, buffer: number): number {
+export function doConsoleIo(hv: Hypervisor, dom: Domain, cmd: number, count: number, buffer: number): HypercallResult {
   switch (cmd) {
     case CONSOLEIO.write: {
       let done = 0;
-      while (done < count) {
-        const n = Math.min(CHUNK, count - done);
+      const stop = Math.min(count, WRITE_BATCH);
+      while (done < stop) {
+        const n = Math.min(CHUNK, stop - done);
         const bytes = dom.guest.read((buffer + done) >>> 0, n);
         if (!bytes) return -XEN_ERRNO.EFAULT;
         dom.appendConsole(decoder.decode(bytes));
         done += n;
       }
       void hv;
-      return 0;
+      return count > stop ? new Continuation([cmd, count - stop, (buffer + stop) >>> 0]) : 0;
     }
     case CONSOLEIO.read:
       // Nothing is ever typed on the hypervisor's serial line here.

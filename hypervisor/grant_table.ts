@@ -5,7 +5,7 @@
 // a reference so it cannot be freed or retyped underneath the mapping.
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
-import type { HypercallEntry } from './hypercall.js';
+import { Continuation, type HypercallEntry, type HypercallResult } from './hypercall.js';
 import { PageType } from './frames.js';
 import { DOMID, GNTCOPY, GNTMAP, GNTST, GNTTABOP, GTF, HYPERVISOR as H, PAGE, XEN_ERRNO } from './public/xen.js';
 import { gnttab_copy, gnttab_map_grant_ref, gnttab_query_size, gnttab_setup_table, gnttab_unmap_grant_ref } from './public/structs.js';
@@ -15,6 +15,8 @@ const { EFAULT, ENOSYS } = XEN_ERRNO;
 /** Grant-table frames a domain may have (Xen's default max_grant_frames). */
 export const MAX_GRANT_FRAMES = 32;
 const ENTRIES_PER_FRAME = 512;
+/** Operations handled per exit before the call continues itself. */
+const GRANT_BATCH = 512;
 
 export interface GrantMap {
   /** Domain that granted the frame. */
@@ -245,7 +247,7 @@ export class GrantTables {
     return this.writeStatus(dom, at + 20, GNTST.okay);
   }
 
-  op(dom: Domain, cmd: number, uop: number, count: number): number {
+  op(dom: Domain, cmd: number, uop: number, count: number): HypercallResult {
     const ops: Record<number, [number, (d: Domain, at: number) => number]> = {
       [GNTTABOP.setup_table]: [gnttab_setup_table.size, (d, at) => this.setupTable(d, at)],
       [GNTTABOP.query_size]: [gnttab_query_size.size, (d, at) => this.querySize(d, at)],
@@ -255,13 +257,13 @@ export class GrantTables {
     };
     const handler = ops[cmd];
     if (!handler) return -ENOSYS;
-    if (count > 512) count = 512; // Xen preempts long batches; one batch is enough here
-    for (let i = 0; i < count; i++) {
+    const stop = Math.min(count, GRANT_BATCH);
+    for (let i = 0; i < stop; i++) {
       const rc = handler[1](dom, (uop + i * handler[0]) >>> 0);
       if (rc < 0) return rc;
-      if (!dom.alive) break;
+      if (!dom.alive) return 0;
     }
-    return 0;
+    return count > stop ? new Continuation([cmd, (uop + stop * handler[0]) >>> 0, count - stop]) : 0;
   }
 }
 

@@ -2,13 +2,16 @@
 // vm_assist and update_va_mapping_otherdomain (privileged only).
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
-import type { HypercallEntry } from './hypercall.js';
+import { Continuation, type HypercallEntry, type HypercallResult } from './hypercall.js';
 import { PageType } from './frames.js';
 import { DOMID, HYPERVISOR as H, MMU, MMUEXT, UVMF, VMASST, VMASST_TYPE, XENMEM, XEN_ERRNO } from './public/xen.js';
 import { HYPERVISOR_VIRT_START, RO_MPT_VIRT_END, RO_MPT_VIRT_START } from './layout.js';
 
 const { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
-const COUNT_MASK = 0x7fffffff; // MMU_UPDATE_PREEMPTED marks continuations
+const PREEMPTED = 0x80000000; // MMU_UPDATE_PREEMPTED marks a continuation
+const COUNT_MASK = 0x7fffffff;
+/** Requests handled per exit before the call continues itself (Xen preempts long batches too). */
+export const MM_BATCH = 1024;
 
 function foreignOk(dom: Domain, foreigndom: number): boolean {
   return foreigndom === DOMID.SELF || foreigndom === dom.domid;
@@ -18,9 +21,13 @@ function writeDone(dom: Domain, ptr: number, done: number): boolean {
   return ptr === 0 || dom.guest.write32(ptr, done);
 }
 
-function doMmuUpdate(hv: Hypervisor, dom: Domain, reqs: number, count: number, donePtr: number, foreigndom: number): number {
+function doMmuUpdate(hv: Hypervisor, dom: Domain, reqs: number, count: number, donePtr: number, foreigndom: number): HypercallResult {
+  // A continuation carries the count done so far in the guest's done word, as in Xen.
+  const before = count & PREEMPTED && donePtr ? dom.guest.read32(donePtr) ?? 0 : 0;
   count &= COUNT_MASK;
   if (!foreignOk(dom, foreigndom)) return -EPERM;
+  const total = count;
+  count = Math.min(count, MM_BATCH);
   let done = 0;
   let rc = 0;
   for (; done < count; done++) {
@@ -42,7 +49,8 @@ function doMmuUpdate(hv: Hypervisor, dom: Domain, reqs: number, count: number, d
     }
     if (rc < 0) break;
   }
-  if (!writeDone(dom, donePtr, done)) return -EFAULT;
+  if (!writeDone(dom, donePtr, before + done)) return -EFAULT;
+  if (rc === 0 && total > count) return new Continuation([reqs + count * 16, (total - count) | PREEMPTED, donePtr, foreigndom]);
   return rc;
 }
 
@@ -66,9 +74,13 @@ function doUpdateVaMapping(hv: Hypervisor, dom: Domain, va: number, lo: number, 
   return 0;
 }
 
-function doMmuextOp(hv: Hypervisor, dom: Domain, ops: number, count: number, donePtr: number, foreigndom: number): number {
+function doMmuextOp(hv: Hypervisor, dom: Domain, ops: number, count: number, donePtr: number, foreigndom: number): HypercallResult {
+  // A continuation carries the count done so far in the guest's done word, as in Xen.
+  const before = count & PREEMPTED && donePtr ? dom.guest.read32(donePtr) ?? 0 : 0;
   count &= COUNT_MASK;
   if (!foreignOk(dom, foreigndom)) return -EPERM;
+  const total = count;
+  count = Math.min(count, MM_BATCH);
   const mm = hv.mm, f = hv.frames;
   let done = 0;
   let rc = 0;
@@ -135,12 +147,16 @@ function doMmuextOp(hv: Hypervisor, dom: Domain, ops: number, count: number, don
     }
     if (rc < 0) break;
   }
-  if (!writeDone(dom, donePtr, done)) return -EFAULT;
+  if (!writeDone(dom, donePtr, before + done)) return -EFAULT;
+  if (rc === 0 && total > count) return new Continuation([ops + count * 12, (total - count) | PREEMPTED, donePtr, foreigndom]);
   return rc;
 }
 
 // ---------------------------------------------------------------- memory_op
-function reservation(hv: Hypervisor, dom: Domain, cmd: number, arg: number): number {
+const MEMOP_EXTENT_SHIFT = 6;
+const MEMOP_CMD_MASK = (1 << MEMOP_EXTENT_SHIFT) - 1;
+
+function reservation(hv: Hypervisor, dom: Domain, cmd: number, start: number, arg: number): HypercallResult {
   const b = dom.guest.read(arg, 20);
   if (!b) return -EFAULT;
   const v = new DataView(b.buffer);
@@ -148,36 +164,41 @@ function reservation(hv: Hypervisor, dom: Domain, cmd: number, arg: number): num
   if (domid !== DOMID.SELF && domid !== dom.domid) return -EPERM;
   if (order !== 0) return -EINVAL; // single pages only
   const f = hv.frames;
-  let done = 0;
-  for (; done < nr; done++) {
+  let done = start;
+  const stop = Math.min(nr, start + MM_BATCH);
+  for (; done < stop; done++) {
     const slot = (extents + done * 4) >>> 0;
     if (cmd === XENMEM.decrease_reservation) {
       const mfn = dom.guest.read32(slot);
       if (mfn === null) return done || -EFAULT;
       // Only a frame nothing maps or types can go back (Xen frees it when the last reference drops).
-      if (!f.valid(mfn) || f.owner[mfn] !== dom.domid || f.refCount[mfn] || f.typeCount[mfn] || mfn === dom.sharedInfoMfn) break;
+      if (!f.valid(mfn) || f.owner[mfn] !== dom.domid || f.refCount[mfn] || f.typeCount[mfn] || mfn === dom.sharedInfoMfn) return done;
       f.free(mfn);
       dom.totPages--;
     } else {
       const gpfn = cmd === XENMEM.populate_physmap ? dom.guest.read32(slot) : 0;
       if (gpfn === null) return done || -EFAULT;
-      if (dom.totPages >= dom.maxPages) break;
+      if (dom.totPages >= dom.maxPages) return done;
       const mfn = f.alloc(dom.domid);
-      if (mfn < 0) break;
+      if (mfn < 0) return done;
       if (!dom.guest.write32(slot, mfn)) { f.free(mfn); return done || -EFAULT; }
       if (cmd === XENMEM.populate_physmap) f.setM2p(mfn, gpfn);
       dom.totPages++;
     }
   }
+  if (done === stop && stop < nr) return new Continuation([cmd | (done << MEMOP_EXTENT_SHIFT), arg]);
   return done;
 }
 
-function doMemoryOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number): number {
+function doMemoryOp(hv: Hypervisor, dom: Domain, op: number, arg: number): HypercallResult {
+  const cmd = op & MEMOP_CMD_MASK;
+  const start = op >>> MEMOP_EXTENT_SHIFT;
+  if (start && cmd !== XENMEM.increase_reservation && cmd !== XENMEM.decrease_reservation && cmd !== XENMEM.populate_physmap) return -ENOSYS;
   switch (cmd) {
     case XENMEM.increase_reservation:
     case XENMEM.decrease_reservation:
     case XENMEM.populate_physmap:
-      return reservation(hv, dom, cmd, arg);
+      return reservation(hv, dom, cmd, start, arg);
     case XENMEM.maximum_ram_page:
       return hv.frames.nrFrames - 1;
     case XENMEM.current_reservation:

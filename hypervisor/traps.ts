@@ -6,7 +6,7 @@
 import { Reg, Seg, type SegmentCache } from '../machine/index.js';
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
-import { NO_RESULT, invokeHypercall, type HypercallEntry } from './hypercall.js';
+import { Continuation, NO_RESULT, invokeHypercall, type HypercallEntry, type HypercallResult } from './hypercall.js';
 import { CALLBACKOP, CALLBACKTYPE, CALLBACKF, HYPERVISOR as H, XEN_ERRNO, X86_32 } from './public/xen.js';
 import { callback_register, multicall_entry, trap_info } from './public/structs.js';
 import { SI } from './shared_info.js';
@@ -149,12 +149,14 @@ export function deliverPendingUpcall(hv: Hypervisor, dom: Domain): void {
 }
 
 // ---------------------------------------------------------------- hypercalls
-const MAX_TRAP_ENTRIES = 65536;
+/** Entries handled per exit before the call continues itself (Xen preempts here too). */
+const TRAP_BATCH = 256;
+const MULTICALL_BATCH = 64;
 
-function doSetTrapTable(hv: Hypervisor, dom: Domain, ptr: number): number {
+function doSetTrapTable(hv: Hypervisor, dom: Domain, ptr: number): HypercallResult {
   void hv;
   if (ptr === 0) { dom.traps.table = new Array(256); return 0; }
-  for (let i = 0; i < MAX_TRAP_ENTRIES; i++) {
+  for (let i = 0; i < TRAP_BATCH; i++) {
     const b = dom.guest.read((ptr + i * trap_info.size) >>> 0, trap_info.size);
     if (!b) return -EFAULT;
     const v = new DataView(b.buffer);
@@ -162,7 +164,7 @@ function doSetTrapTable(hv: Hypervisor, dom: Domain, ptr: number): number {
     if (address === 0) return 0;
     dom.traps.table[b[0]] = { flags: b[1], cs: fixupSelector(v.getUint16(2, true)), address };
   }
-  return -EINVAL;
+  return new Continuation([(ptr + TRAP_BATCH * trap_info.size) >>> 0]);
 }
 
 function doStackSwitch(dom: Domain, ss: number, esp: number): number {
@@ -231,8 +233,9 @@ function doIret(hv: Hypervisor, dom: Domain): number | typeof NO_RESULT {
   return NO_RESULT;
 }
 
-function doMulticall(hv: Hypervisor, dom: Domain, list: number, nr: number): number {
-  for (let i = 0; i < nr; i++) {
+function doMulticall(hv: Hypervisor, dom: Domain, list: number, nr: number): HypercallResult {
+  const stop = Math.min(nr, MULTICALL_BATCH);
+  for (let i = 0; i < stop; i++) {
     const at = (list + i * multicall_entry.size) >>> 0;
     const b = dom.guest.read(at, multicall_entry.size);
     if (!b) return -EFAULT;
@@ -243,7 +246,7 @@ function doMulticall(hv: Hypervisor, dom: Domain, list: number, nr: number): num
     if (!dom.alive) return 0;
     if (!dom.guest.write32(at + 4, result === NO_RESULT ? 0 : result >>> 0)) return -EFAULT;
   }
-  return 0;
+  return nr > stop ? new Continuation([(list + stop * multicall_entry.size) >>> 0, nr - stop]) : 0;
 }
 
 export const HYPERCALLS_TRAPS: Record<number, HypercallEntry> = {

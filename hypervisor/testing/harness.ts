@@ -4,7 +4,7 @@
 import { buildGuest } from '../../tests/guests/build.js';
 import { Hypervisor } from '../hypervisor.js';
 import type { Domain } from '../domain.js';
-import { invokeHypercall, NO_RESULT } from '../hypercall.js';
+import { invokeHypercall, invokeHypercallStep, Continuation, NO_RESULT } from '../hypercall.js';
 
 /** Scratch virtual addresses inside the 4 MiB the builder maps (unused by the hello kernel). */
 export const SCRATCH = 0x00300000;
@@ -37,3 +37,9 @@ export function get32(dom: Domain, va: number): number {
 
 /** A free (unmapped, untyped) frame of the domain: a pfn past the mapped 4 MiB. */
 export function spareFrame(dom: Domain, k = 0): number { return dom.p2m[dom.p2m.length - 1 - k]; }
+
+/** One exit's worth of a hypercall: a number, or 'continue' when it would re-execute itself. */
+export function callStep(hv: Hypervisor, dom: Domain, nr: number, ...args: number[]): number | 'continue' {
+  const r = invokeHypercallStep(hv, dom, nr, [...args, 0, 0, 0, 0, 0].slice(0, 5).map((x) => x >>> 0));
+  return r instanceof Continuation ? 'continue' : r === NO_RESULT ? 0 : r;
+}

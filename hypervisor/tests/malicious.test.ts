@@ -91,7 +91,7 @@ describe('a malicious guest', () => {
       hv.mem.write16(gt(d) + ref * 8 + 2, domid);
       hv.mem.write16(gt(d) + ref * 8, flags);
     };
-    const map = (ref: number, dom: number, flags = GNTMAP.host_map) => {
+    const map = (ref: number, dom: number, flags: number = GNTMAP.host_map) => {
       put(a, SCRATCH, [SPARE_VA, 0, flags, ref, dom, 0, 0, 0]);
       expect(call(hv, a, H.grant_table_op, GNTTABOP.map_grant_ref, SCRATCH, 1)).toBe(0);
       return (get32(a, SCRATCH + 16) >> 16) << 16 >> 16;
