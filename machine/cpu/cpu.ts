@@ -95,6 +95,25 @@ export class Cpu extends PagedMemory {
   setEflags(v: number): void {
     this.fOp = 0;
     this.flags = (v & 0x3f7fd5) | 2;
+    this.updateAccessMasks();
+  }
+
+  override setCr0(v: number): void {
+    super.setCr0(v);
+    this.updateAccessMasks();
+  }
+
+  /**
+   * The TLB bits the current privilege needs. With alignment checking on
+   * (CPL 3, CR0.AM, EFLAGS.AC) no TLB bit matches, so every access takes the
+   * slow path, which raises #AC on misaligned user data accesses.
+   */
+  private updateAccessMasks(): void {
+    const ac = this._cpl === 3 && (this.cr0 & 0x40000) !== 0 && (this.flags & 0x40000) !== 0;
+    if (ac !== this.acCheck) this.mapGen++;
+    this.acCheck = ac;
+    this.rMask = ac ? 0x80 : this._cpl === 3 ? T_RU : T_RS;
+    this.wMask = ac ? 0x80 : this._cpl === 3 ? T_WU : T_WS;
   }
 
   /** Retired instructions including those of the current run so far. */
@@ -125,8 +144,7 @@ export class Cpu extends PagedMemory {
   setCpl(cpl: number): void {
     this.mapGen++;
     this._cpl = cpl;
-    this.rMask = cpl === 3 ? T_RU : T_RS;
-    this.wMask = cpl === 3 ? T_WU : T_WS;
+    this.updateAccessMasks();
   }
 
   /** Checked segment access: returns the linear address or throws #GP/#SS. */

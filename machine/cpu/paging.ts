@@ -33,6 +33,8 @@ export abstract class PagedMemory extends LazyFlags {
   /** TLB bits a read / write at the current privilege needs. */
   rMask = T_RS;
   wMask = T_WS;
+  /** Alignment checking is on (#AC for misaligned CPL-3 data accesses). */
+  acCheck = false;
   /** Bumped whenever a linear-to-physical or privilege fact a chained block relied on may change. */
   mapGen = 0;
 
@@ -192,6 +194,7 @@ export abstract class PagedMemory extends LazyFlags {
 
   /** Reads `size` bytes little-endian at a linear address with the given privilege. */
   rdLin(lin: number, size: number, user: boolean): number {
+    if (this.acCheck && user && size > 1 && (lin & (size - 1)) !== 0) throw new CpuFault(17, 0);
     const off = lin & 0xfff;
     const pa = this.walk(lin, false, user, true, true);
     if (off + size <= 0x1000) {
@@ -209,6 +212,7 @@ export abstract class PagedMemory extends LazyFlags {
   }
 
   wrLin(lin: number, size: number, v: number, user: boolean): void {
+    if (this.acCheck && user && size > 1 && (lin & (size - 1)) !== 0) throw new CpuFault(17, 0);
     const off = lin & 0xfff;
     const pa = this.walk(lin, true, user, true, true);
     if (off + size <= 0x1000) {

@@ -327,3 +327,17 @@ describe('more exception paths', () => {
     expect(r.cpu.cpl).toBe(1);
   });
 });
+
+describe('alignment check', () => {
+  it('#AC(0) on a misaligned ring-3 data access with CR0.AM and EFLAGS.AC; none when AC is clear', () => {
+    const src = `
+      mov eax, [0x20000]      ; aligned: fine
+      mov eax, [0x20001]      ; misaligned`;
+    const on = runAsm(src, { cpl: 3, setup: (m) => { claimAll(m); m.cpu.setCr0(m.cpu.cr0 | 0x40000); m.cpu.setEflags(0x40202); } });
+    expect(on.exit).toEqual({ kind: 'exception', vector: 17, errorCode: 0, insnEip: CODE + 5 });
+    const off = runAsm(src + '\nint 0x80', { cpl: 3, setup: (m) => { claimAll(m); m.cpu.claimInterrupt(0x80, true); m.cpu.setCr0(m.cpu.cr0 | 0x40000); } });
+    expect(off.exit.kind).toBe('interrupt');
+    const ring1 = runAsm(src + '\nint 0x80', { cpl: 1, setup: (m) => { claimAll(m); m.cpu.claimInterrupt(0x80, true); m.cpu.setCr0(m.cpu.cr0 | 0x40000); m.cpu.setEflags(0x40202); } });
+    expect(ring1.exit.kind).toBe('interrupt');
+  });
+});

@@ -26,7 +26,7 @@ export function runQemu(elfPath: string, memoryMiB = 32): { out: string; status:
   const r = spawnSync('qemu-system-i386', [
     '-kernel', elfPath, '-serial', 'stdio', '-display', 'none', '-monitor', 'none',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-m', String(memoryMiB),
-  ], { timeout: 60_000, maxBuffer: 1 << 24 });
-  if (r.error) throw new Error(`qemu-system-i386 could not run (${r.error.message}); install Debian's qemu-system-x86`);
+  ], { timeout: 30_000, maxBuffer: 1 << 24 });
+  if (r.error) throw new Error(`qemu-system-i386 failed or hung (${r.error.message}); is Debian's qemu-system-x86 installed?`);
   return { out: r.stdout.toString(), status: r.status };
 }

@@ -98,9 +98,9 @@ void kmain(u32 magic, u32 *info) {
   pgtab[0][(u32)&secret >> 12] &= ~4u;
   __asm__ volatile("mov %0, %%cr3; mov %%cr0, %%eax; or $0x80010000, %%eax; mov %%eax, %%cr0" :: "r"(pgdir) : "eax");
   puts_serial("ring 0 ok\n");
-  /* iret to ring 3 with IF set; the user code reports through int 0x80 and ends the run. */
+  /* iret to ring 3 with IF clear (QEMU's timer would otherwise interrupt); the user code reports through int 0x80 and ends the run. */
   __asm__ volatile(
-    "push $0x23\npush %0\npush $0x202\npush $0x1b\npush $user\n"
+    "push $0x23\npush %0\npush $0x002\npush $0x1b\npush $user\n"
     "mov $0x23, %%ax\nmov %%ax, %%ds\nmov %%ax, %%es\niret\n"
     :: "r"((u32)ustack + sizeof ustack - 16) : "eax");
 }
