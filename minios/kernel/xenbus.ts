@@ -1,13 +1,13 @@
 // XenBus: requests to xenstored over the shared ring (io/xs_wire.h), as Mini-OS's xenbus.c but synchronous:
 // one request at a time, the reply read before the call returns. Watch events that arrive meanwhile are queued
-// and delivered by xenbus_poll_watches(). A transaction that ends in EAGAIN is for the caller to retry.
+// and delivered by xenbus_poll_watches(). A transaction that ends in EAGAIN is for the caller to retry. A request
+// that xenstored does not answer within 2 s of virtual time fails with -ETIMEDOUT (needs init_time).
 import { printk } from "minios/console";
 import { bind_evtchn, notify_remote_via_evtchn } from "minios/events";
 import { mfn_to_virt } from "minios/mm";
-import { HYPERVISOR_sched_op } from "minios/hypercalls";
-import { local_irq_disable, local_irq_enable } from "minios/hypervisor";
+import { monotonic_clock, block_domain } from "minios/time";
 import { memcpy, strcmp, strlen } from "minios/string";
-import { SCHEDOP_block, type start_info_t, type xenstore_domain_interface_t, type xsd_sockmsg_t } from "xen/public";
+import { type start_info_t, type xenstore_domain_interface_t, type xsd_sockmsg_t } from "xen/public";
 
 /** Message types (enum xsd_sockmsg_type). */
 export const enum XS {
@@ -42,11 +42,13 @@ function xenbus_event(port: u32, regs: VoidPtr, data: VoidPtr): void {
   // Nothing to do here: waiters look at the ring themselves after they wake.
 }
 
-/** Points xenbus at the ring page and event channel Xen gave us. */
-export function init_xenbus(si: Ptr<start_info_t>): void {
+/** Points xenbus at the ring page and event channel Xen gave us; -ENODEV when the domain has no XenStore. */
+export function init_xenbus(si: Ptr<start_info_t>): i32 {
+  if (si.store_mfn == 0 || si.store_evtchn == 0) return -19;
   ring = ptr<xenstore_domain_interface_t>(mfn_to_virt(si.store_mfn));
   store_port = si.store_evtchn;
   bind_evtchn(store_port, xenbus_event, NULL);
+  return 0;
 }
 
 /** For tests: a ring at a known address and a port. */
@@ -55,15 +57,22 @@ export function xenbus_use_ring(r: Ptr<xenstore_domain_interface_t>, port: u32):
   store_port = port;
 }
 
-/** Sleeps until the next event (the ring's or a timer's). */
-function wait_event(): void {
-  local_irq_disable();
-  HYPERVISOR_sched_op(SCHEDOP_block, NULL);
-  local_irq_enable();
+/** How long a request may wait for xenstored (virtual ns) before it fails with ETIMEDOUT. */
+const TIMEOUT_NS: u64 = 2000000000n;
+/** When the current request gives up; 0 until it first has to wait (so no clock is read on the fast path). */
+let deadline: u64 = 0n;
+
+/** Sleeps until the next event or the deadline; returns false once the deadline has passed. */
+function wait_event(): bool {
+  const now = monotonic_clock();
+  if (deadline == 0n) deadline = now + TIMEOUT_NS;
+  if (now >= deadline) return false;
+  block_domain(deadline);
+  return true;
 }
 
 /** Copies len bytes into the request ring, waiting for room; the index moves only after the bytes are there. */
-function xb_write(data: Ptr<u8>, len: u32): void {
+function xb_write(data: Ptr<u8>, len: u32): bool {
   let done: u32 = 0;
   while (done < len) {
     const cons = volatile_read(addr_of(ring.req_cons));
@@ -71,7 +80,7 @@ function xb_write(data: Ptr<u8>, len: u32): void {
     mb();
     if (prod - cons >= RING_SIZE) {
       notify_remote_via_evtchn(store_port);
-      wait_event();
+      if (!wait_event()) return false;
       continue;
     }
     while (done < len && prod - cons < RING_SIZE) {
@@ -83,17 +92,18 @@ function xb_write(data: Ptr<u8>, len: u32): void {
     volatile_write(addr_of(ring.req_prod), prod);
     notify_remote_via_evtchn(store_port);
   }
+  return true;
 }
 
 /** Reads len bytes from the reply ring (wrapping at its end), waiting for them to arrive. */
-function xb_read(dst: Ptr<u8>, len: u32): void {
+function xb_read(dst: Ptr<u8>, len: u32): bool {
   let done: u32 = 0;
   while (done < len) {
     let cons = volatile_read(addr_of(ring.rsp_cons));
     const prod = volatile_read(addr_of(ring.rsp_prod));
     rmb();
     if (prod == cons) {
-      wait_event();
+      if (!wait_event()) return false;
       continue;
     }
     while (done < len && cons != prod) {
@@ -105,6 +115,7 @@ function xb_read(dst: Ptr<u8>, len: u32): void {
     volatile_write(addr_of(ring.rsp_cons), cons);
     notify_remote_via_evtchn(store_port);
   }
+  return true;
 }
 
 /** Error replies carry an errno name; hypercall-style negative numbers are easier for C-like callers. */
@@ -154,17 +165,18 @@ function xenbus_msg(type: u32, tx: u32, p1: CharPtr, p2: CharPtr, last_nul: bool
   hdr.req_id = req_id;
   hdr.tx_id = tx;
   hdr.len = la + lb;
-  xb_write(ptr<u8>(hdr), sizeof<xsd_sockmsg_t>());
-  if (la != 0) xb_write(a, la);
-  if (lb != 0) xb_write(b, lb);
+  deadline = 0n;
+  if (!xb_write(ptr<u8>(hdr), sizeof<xsd_sockmsg_t>())) return -110;
+  if (la != 0 && !xb_write(a, la)) return -110;
+  if (lb != 0 && !xb_write(b, lb)) return -110;
   while (true) {
-    xb_read(ptr<u8>(reply_hdr), sizeof<xsd_sockmsg_t>());
-    let len = reply_hdr.len;
+    if (!xb_read(ptr<u8>(reply_hdr), sizeof<xsd_sockmsg_t>())) return -110;
+    const len = reply_hdr.len;
     if (len > MAX_PAYLOAD) {
       printk("[xenbus] reply of %u bytes is too long\n", len);
       return -5;
     }
-    xb_read(reply, len);
+    if (!xb_read(reply, len)) return -110;
     reply[len] = 0;
     reply_len = len;
     if (reply_hdr.type == XS.WATCH_EVENT) {
@@ -270,10 +282,11 @@ export function xenbus_unwatch_path_token(path: CharPtr, token: CharPtr): i32 {
 export function xenbus_poll_watches(): u32 {
   // Events that arrived while no request was outstanding are still in the ring.
   while (volatile_read(addr_of(ring.rsp_prod)) != volatile_read(addr_of(ring.rsp_cons))) {
-    xb_read(ptr<u8>(reply_hdr), sizeof<xsd_sockmsg_t>());
+    deadline = 0n;
+    if (!xb_read(ptr<u8>(reply_hdr), sizeof<xsd_sockmsg_t>())) return 0;
     const len = reply_hdr.len;
     if (len > MAX_PAYLOAD) return 0;
-    xb_read(reply, len);
+    if (!xb_read(reply, len)) return 0;
     if (reply_hdr.type == XS.WATCH_EVENT) queue_watch_event(len);
   }
   let delivered: u32 = 0;

@@ -19,8 +19,10 @@ let input_head: u32 = 0;
 let input_tail: u32 = 0;
 
 /** Switches printk and console_print from Xen's emergency console to the ring. */
-export function init_xencons_ring(si: Ptr<start_info_t>): void {
+export function init_xencons_ring(si: Ptr<start_info_t>): i32 {
+  if (si.console.domU.mfn == 0 || si.console.domU.evtchn == 0) return -19;
   use_console_ring(ptr<xencons_interface_t>(mfn_to_virt(si.console.domU.mfn)), si.console.domU.evtchn);
+  return 0;
 }
 
 /** The ring at `ring` with event channel `port` (init_xencons_ring, or tests). */

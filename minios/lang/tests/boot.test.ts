@@ -106,3 +106,16 @@ export function start_kernel(si: Ptr<start_info_t>): void {
     expect(r.console).toContain('used=5 m2p=1 aligned=1 after=1\nreuse=1 zeroed=1\n');
   });
 });
+
+describe('demo kernel', () => {
+  it('boots, reports each step, and powers off (with or without Dom0 services)', async () => {
+    const fs = await import('node:fs');
+    const { kernelDir } = await import('./helpers.js');
+    const src = fs.readFileSync(`${kernelDir}/demo/demo.ts`, 'utf8');
+    const r = boot({ 'demo.ts': src }, { budget: 400_000_000 });
+    expect(r.console).toMatch(/^xenlab Mini-OS demo\nstart_info: xen-3\.0-x86_32, 4096 pages/);
+    expect(r.console).toMatch(/time: 1700000000\.\d{6} s since 1970/);
+    expect(r.console).toMatch(/powering off\n$/);
+    expect(r.state).toBe('shutdown');
+  });
+});
