@@ -341,3 +341,21 @@ describe('alignment check', () => {
     expect(ring1.exit.kind).toBe('interrupt');
   });
 });
+
+describe('global pages', () => {
+  it('a CR3 reload keeps global TLB entries (CR4.PGE) and drops the others; flushTlb drops both', () => {
+    const m = makeMachine({ cpl: 0 });
+    m.cpu.setCr4(0x80);
+    m.mem.write32(PGTAB + 0x200 * 4, 0x200000 | 0x107); // global
+    m.mem.write32(PGTAB + 0x201 * 4, 0x201000 | 0x007); // not global
+    m.mem.write32(0x200000, 0xaa); m.mem.write32(0x201000, 0xbb); m.mem.write32(0x300000, 0xcc);
+    const read = (lin: number) => { m.mem.writeBytes(CODE, nasm(`mov eax, [${lin}]\nhlt`, CODE)); m.cpu.eip = CODE; m.cpu.run(10); return m.cpu.regs[0]; };
+    expect([read(0x200000), read(0x201000)]).toEqual([0xaa, 0xbb]);
+    m.mem.write32(PGTAB + 0x200 * 4, 0x300000 | 0x107);
+    m.mem.write32(PGTAB + 0x201 * 4, 0x300000 | 0x007);
+    m.cpu.setCr3(m.cpu.cr3);
+    expect([read(0x200000), read(0x201000)]).toEqual([0xaa, 0xcc]);
+    m.cpu.flushTlb();
+    expect(read(0x200000)).toBe(0xcc);
+  });
+});
