@@ -112,6 +112,7 @@ export function coerce(e: Expr, to: KType, node: ts.Node, what: string): Expr {
   if (to.k === 'fn' && from.k === 'fn' && sameType(from, to)) return e;
   let hint: string | undefined;
   if (to.k === 'int' && (from.k === 'int' || from.k === 'bool')) hint = `convert explicitly: ${typeName(to)}(x)`;
+  else if (to.k === 'int' && from.k === 'cstr') hint = 'a string literal is text, not a number: use the numeric constant (e.g. from "xen/public")';
   else if (to.k === 'int' && isAddress(from)) hint = 'take the address as a number with u32(p)';
   else if (to.k === 'ptr' && (from.k === 'ptr' || from.k === 'int' || from.k === 'struct')) hint = `convert explicitly: ptr<${typeName(to.to)}>(p)`;
   else if (to.k === 'ptr' && from.k === 'struct') hint = 'take its address with addr_of(s)';
