@@ -69,6 +69,8 @@ export class Domain {
   /** Hypervisor-owned frames mapping this domain's GDT area (the per-domain L1 and the reserved GDT page). */
   perdomainL1Mfn = 0;
   reservedGdtMfn = 0;
+  /** Frames the guest gave with set_gdt (mapped at GDT pages 0..n-1). */
+  gdtFrames: number[] = [];
   /** Machine frames of the console and XenStore rings (start-of-day pages). */
   consoleMfn = 0;
   storeMfn = 0;

@@ -10,6 +10,7 @@ import { PageType } from './frames.js';
 import { PAGE, XEN_ERRNO } from './public/xen.js';
 import { FIRST_HYPERVISOR_L2_SLOT } from './layout.js';
 import { installHypervisorSlots } from './domain_build.js';
+import { validateDescriptorPage } from './descriptor.js';
 
 const { EINVAL, EPERM } = XEN_ERRNO;
 
@@ -47,6 +48,7 @@ export class Mm {
       const rc = type === PageType.L1 ? this.validateL1(dom, mfn) : this.validateL2(dom, mfn);
       if (rc < 0) return rc;
     }
+    if (type === PageType.SegDesc && !validateDescriptorPage(this.hv, mfn)) return -EINVAL;
     f.type[mfn] = type;
     f.typeCount[mfn] = 1;
     return 0;

@@ -305,3 +305,38 @@ describe('--trace hypercalls', () => {
     expect(lines.some((l) => /d1 shutdown: poweroff/.test(l))).toBe(true);
   });
 });
+
+describe('set_gdt and update_descriptor', () => {
+  it('installs checked descriptor pages, keeps them read-only, and refuses dangerous descriptors', async () => {
+    const { loadGuestSelector } = await import('../traps.js');
+    const { hv, doms: [d] } = makeDomains(1);
+    const f = spareFrame(d);
+    // Entry 1: flat ring-1 data up to the M2P top; entry 2: a DPL-0 code segment (fixed to DPL 1).
+    hv.mem.write32(f * 4096 + 8, 0x0000c3ff); hv.mem.write32(f * 4096 + 12, 0x00cfb300);
+    hv.mem.write32(f * 4096 + 16, 0x0000c3ff); hv.mem.write32(f * 4096 + 20, 0x00cf9b00);
+    put(d, SCRATCH, [f]);
+    expect(call(hv, d, H.set_gdt, SCRATCH, 3)).toBe(0);
+    expect(loadGuestSelector(hv, d, 0x09, false)).toMatchObject({ base: 0, limit: 0xfc3fffff, access: 0xb3 });
+    expect(hv.mem.read32(f * 4096 + 20)).toBe(0x00cfbb00);
+    expect(loadGuestSelector(hv, d, 0xe019, true)).toMatchObject({ selector: 0xe019 }); // reserved entries still there
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (f << 12) | 7, 0, 0)).toBe(EINVAL);
+    // update_descriptor: checked writes into the GDT page; a segment reaching 0xFC400000 or a gate is refused.
+    expect(call(hv, d, H.update_descriptor, f * 4096 + 24, 0, 0x0000ffff, 0x00cff300)).toBe(EINVAL);
+    expect(call(hv, d, H.update_descriptor, f * 4096 + 24, 0, 0x00000000, 0x0000ec00)).toBe(EINVAL);
+    expect(call(hv, d, H.update_descriptor, f * 4096 + 24, 0, 0x0000c3ff, 0x00cff300)).toBe(0);
+    expect(loadGuestSelector(hv, d, 0x1b, false)).toMatchObject({ access: 0xf3 });
+    expect(call(hv, d, H.update_descriptor, f * 4096 + 25, 0, 0, 0)).toBe(EINVAL);
+    expect(call(hv, d, H.update_descriptor, hv.m2pL1Mfn * 4096, 0, 0, 0)).toBe(EPERM);
+    // A page with a bad descriptor cannot become a GDT page; too many entries are refused.
+    const g = spareFrame(d, 1);
+    hv.mem.write32(g * 4096 + 8, 0xffff); hv.mem.write32(g * 4096 + 12, 0x00cff300);
+    put(d, SCRATCH, [g]);
+    expect(call(hv, d, H.set_gdt, SCRATCH, 2)).toBe(EINVAL);
+    expect(call(hv, d, H.set_gdt, SCRATCH, 7169)).toBe(EINVAL);
+    expect(call(hv, d, H.set_gdt, 0xfc000000, 2)).toBe(EFAULT);
+    // Replacing the GDT releases the old page: it can be mapped writable again.
+    expect(call(hv, d, H.set_gdt, SCRATCH, 0)).toBe(0);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (f << 12) | 7, 0, 0)).toBe(0);
+    expect(auditMemory(hv)).toEqual([]);
+  });
+});
