@@ -77,7 +77,11 @@ export class LazyFlags {
 
   /** Sets the bits of `mask` in EFLAGS to those of `bits`, materialising first. */
   setFlagBits(mask: number, bits: number): void {
-    if (this.fOp !== F_NONE) { this.flags = this.getEflags(); this.fOp = F_NONE; }
+    // When all six arithmetic flags are replaced the lazy state need not be computed.
+    if (this.fOp !== F_NONE) {
+      if ((mask & 0x8d5) !== 0x8d5) this.flags = this.getEflags();
+      this.fOp = F_NONE;
+    }
     this.flags = (this.flags & ~mask) | (bits & mask) | 2;
   }
 
