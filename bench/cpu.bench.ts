@@ -47,7 +47,8 @@ console.log(`  with compiled blocks: seconds ${compiled.seconds.toFixed(3)}, mip
 
 const kernel = buildKernel('bench-workload');
 let out = '';
-const [mb, mbSeconds] = cpuSeconds(() => bootMultiboot(kernel, { cmdline: String(rounds), onSerial: (s) => { out += s; } }));
+const bootOnce = () => { out = ''; return cpuSeconds(() => bootMultiboot(kernel, { cmdline: String(rounds), onSerial: (s) => { out += s; } })); };
+const [mb, mbSeconds] = [bootOnce(), bootOnce(), bootOnce()].reduce((a, b) => (a[1] < b[1] ? a : b));
 console.log(`multiboot kernel on xenlab: instructions ${mb.instructions}, seconds ${mbSeconds.toFixed(3)}, mips ${(mb.instructions / mbSeconds / 1e6).toFixed(1)} (${out.trim()})`);
 
 const path = join(mkdtempSync(join(tmpdir(), 'xenlab-bench-')), 'k.elf');
