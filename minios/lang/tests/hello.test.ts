@@ -59,3 +59,18 @@ describe('hello world kernel', () => {
     expect(new TextDecoder().decode(bytes)).toBe('Hello world\n\0');
   });
 });
+
+describe('line information in the ELF', () => {
+  it('maps code addresses back to kernel source lines', async () => {
+    const { decodeLineTable, lineFor } = await import('../../asm/index.js');
+    const r = compileOk({ 'hello.ts': hello });
+    const text = new TextDecoder('latin1').decode(r.elf);
+    const at = text.indexOf('XLL1');
+    expect(at).toBeGreaterThan(0);
+    const lines = decodeLineTable(r.elf.subarray(at))!;
+    const call = r.image.symbols.get('start_kernel')!;
+    const l = lineFor(lines, call + 8)!;
+    expect(l.file.endsWith('hello.ts')).toBe(true);
+    expect(l.line).toBeGreaterThanOrEqual(5);
+  });
+});

@@ -243,3 +243,31 @@ describe('module-private names', () => {
     expect(k.image.symbols.has('helper@b')).toBe(true);
   });
 });
+
+describe('assignments through computed addresses', () => {
+  const k = KernelRunner.of({
+    'm.ts': `interface rec { a: u16; b: u64; c: i8; }
+const recs = static_buffer<rec>(4);
+let calls: u32 = 0;
+function idx(i: u32): u32 { calls++; return i; }
+function val(v: u32): u32 { calls++; return v; }
+export function run(): u32 {
+  calls = 0;
+  recs[idx(1)].a = 65530;
+  recs[idx(1)].a += u16(val(10));
+  recs[idx(2)].b = 0xffffffffn;
+  recs[idx(2)].b += u64(val(1));
+  recs[idx(3)].c = -100;
+  recs[idx(3)].c -= i8(val(100));
+  recs[idx(3)].c++;
+  return u32(recs[1].a) * 1000000 + u32(recs[2].b >> 32n) * 1000 + u32(i32(recs[3].c) + 200) + calls * 0;
+}
+export function call_count(): u32 { return calls; }
+`,
+  });
+  it('evaluate the address once, wrap at the field width, and keep 64-bit carries', () => {
+    // a: 65530 + 10 wraps to 4; b: 0xffffffff + 1 = 1 << 32; c: -100 - 100 wraps to 56, then 57
+    expect(k.call('run').eax).toBe(4 * 1000000 + 1 * 1000 + (57 + 200));
+    expect(k.call('call_count').eax).toBe(10);
+  });
+});
