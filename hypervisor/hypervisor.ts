@@ -307,7 +307,7 @@ export class Hypervisor implements BuildHost {
     if (!dom.alive) return;
     const { info, report } = makeCrash(this.mem, { reason, ctx: dom.ctx, ...extra });
     dom.crash = info;
-    dom.crashReport = `domain ${dom.domid} (${dom.name}) crashed\n${report}`;
+    dom.crashReport = report; // the caller names the domain (xenlab run prints "domain N (name) crashed")
     dom.state = 'crashed';
     this.reschedule = true;
     this.trace(`d${dom.domid} crashed: ${reason}`);
