@@ -6,6 +6,7 @@ import { AsmError, writeElf32, type LinkedImage } from '../asm/index.js';
 import { checkProgram } from './check.js';
 import { CompileError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { emitProgram } from './emit.js';
+import { pruneUnreachable } from './prune.js';
 import { loadProgram, type FileSystem } from './program.js';
 
 export { formatDiagnostic, type Diagnostic };
@@ -26,6 +27,8 @@ export interface CompileOptions {
   listing?: boolean;
   /** Keys merged over KERNEL_XEN_GUEST. */
   xenGuest?: Record<string, string>;
+  /** Keep library functions nothing calls (by default they are left out of the kernel). */
+  keepUnused?: boolean;
   /** Where to read files (defaults to node:fs reads). */
   fs?: FileSystem;
 }
@@ -63,6 +66,7 @@ export function compileKernel(opts: CompileOptions): CompileResult {
     const prog = loadProgram({ files: opts.files, kernelDir: kernelDirOf(opts.kitRoot, files), allowedRoots: opts.allowedRoots, fs: files });
     const { ir, diagnostics } = checkProgram(prog);
     if (diagnostics.length) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+    if (!opts.keepUnused) pruneUnreachable(ir, new Set(opts.files.map((f) => path.resolve(f))));
     const { asm } = emitProgram(ir);
     const image = asm.link({ base: 0 });
     if (!image.symbols.has('_start')) {

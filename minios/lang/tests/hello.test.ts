@@ -74,3 +74,11 @@ describe('line information in the ELF', () => {
     expect(l.line).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('unused library code', () => {
+  it('is left out of the kernel unless asked for', () => {
+    const r = compileOk({ 'hello.ts': hello });
+    expect(r.image.symbols.has('HYPERVISOR_console_io')).toBe(true);
+    expect(r.image.symbols.has('HYPERVISOR_mmu_update')).toBe(false);
+  });
+});
