@@ -1,9 +1,12 @@
-# Freestanding entry for the CPU tests: workload(rounds, out) with rounds in
-# EBX and out at 0x8000, result in EAX, then int $0x80 to stop.
+#ifndef OUT
+#define OUT 0x8000
+#endif
+/* Freestanding entry for the CPU tests: workload(rounds, out) with rounds in
+   EBX and out at OUT (default 0x8000), result in EAX, then int $0x80 to stop. */
 .section .text.start
 .globl _start
 _start:
-  pushl $0x8000
+  pushl $OUT
   pushl %ebx
   call workload
   addl $8, %esp
