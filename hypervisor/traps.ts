@@ -223,6 +223,14 @@ function doIret(hv: Hypervisor, dom: Domain): number | typeof NO_RESULT {
     if (!s || (s.selector & 3) !== 3) { hv.crashDomain(dom, 'iret hypercall: bad ring-3 stack selector'); return NO_RESULT; }
     ss = s;
   }
+  if ((cs & 3) === 3) {
+    // As a hardware iret to an outer ring does: data segments the new ring may not use become null.
+    for (const s of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+      const c = ctx.segs[s];
+      const conformingCode = (c.access & 0x1c) === 0x1c;
+      if (((c.access >> 5) & 3) < 3 && !conformingCode) ctx.segs[s] = { selector: 0, base: 0, limit: 0, access: 0, big: false };
+    }
+  }
   ctx.regs[Reg.EAX] = eax;
   ctx.eip = eip;
   ctx.segs[Seg.CS] = code;

@@ -261,3 +261,22 @@ describe('two domains share a page through a grant and an interdomain event chan
     expect(vb('unmap_again')).toBe(-4);
   });
 });
+
+describe('ring 3: stack_switch, a DPL-3 trap gate and the iret hypercall', () => {
+  it('bounces system calls from ring 3 onto the kernel stack and returns', () => {
+    const { dom, result } = boot('user');
+    const out = dom.consoleOutput;
+    const value = (name: string) => Number(field(out, name));
+    expect(result.outcome).toBe('shutdown');
+    expect(value('set_trap_table')).toBe(0);
+    expect(value('stack_switch')).toBe(0);
+    expect(value('frame_cs')).toBe(0xe02b);
+    expect(value('frame_ss')).toBe(0xe033);
+    expect(value('frame_esp_in_ustack')).toBe(1);
+    expect(value('handler_cs')).toBe(0xe019);
+    expect(value('user_result')).toBe(42);
+    expect(value('user_esp_ok')).toBe(1);
+    expect(value('calls')).toBe(2);
+    expect(dom.hypercalls.some((h) => h.name === 'iret' && h.viaHypercallPage)).toBe(true);
+  });
+});
