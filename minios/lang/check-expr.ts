@@ -532,8 +532,13 @@ function unify(a: Expr, b: Expr, node: ts.Node, op: string): [Expr, Expr] {
   if (sameType(ta, tb)) return [a, b];
   if (widens(ta, tb)) return [convert(a, tb), b];
   if (widens(tb, ta)) return [a, convert(b, ta)];
-  throw errorAt(node, `operands of '${op}' have different types: ${typeName(ta)} and ${typeName(tb)}`,
-    ta.k === 'int' && tb.k === 'int' ? `convert one side explicitly, e.g. ${typeName(tb)}(x) or ${typeName(ta)}(y)` : undefined);
+  const guessed = (e: Expr) => (e.k === 'load' && e.place.k === 'local' && e.place.local.fromLiteral ? e.place.local : undefined);
+  const g = guessed(a) ?? guessed(b);
+  const other = guessed(a) ? tb : ta;
+  const hint = g && other.k === 'int'
+    ? `'${g.name}' became an i32 because it was declared from a bare number; give it the type you mean: let ${g.name}: ${typeName(other)} = ...`
+    : ta.k === 'int' && tb.k === 'int' ? `convert one side explicitly, e.g. ${typeName(tb)}(x) or ${typeName(ta)}(y)` : undefined;
+  throw errorAt(node, `operands of '${op}' have different types: ${typeName(ta)} and ${typeName(tb)}`, hint);
 }
 
 function nodeLeft(n: ts.Node): ts.Node {

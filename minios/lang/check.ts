@@ -345,10 +345,12 @@ function checkVarList(ctx: Ctx, list: ts.VariableDeclarationList, pos: Pos): Stm
     if (!ts.isIdentifier(v.name)) throw errorAt(v.name, 'destructuring is not part of the kernel language', 'declare one variable per name');
     let t: KType | undefined = v.type ? resolveType(v.type, ctx.m) : undefined;
     let init: Expr | undefined;
+    let fromLiteral = false;
     if (v.initializer) {
       init = checkExpr(ctx, v.initializer);
       if (t) init = coerce(init, t, v.initializer, `initial value of '${v.name.text}'`);
       else {
+        fromLiteral = init.type.k === 'lit';
         init = defaultType(init, v.initializer);
         t = init.type;
       }
@@ -364,6 +366,7 @@ function checkVarList(ctx: Ctx, list: ts.VariableDeclarationList, pos: Pos): Stm
       continue;
     }
     const local = declareLocal(ctx, v.name, t, isConstDecl);
+    if (fromLiteral) local.fromLiteral = true;
     if (init) body.push({ k: 'expr', pos: posOf(v), e: { k: 'assign', type: voidT, place: { k: 'local', local, type: t }, value: init } });
   }
   return body.length === 1 ? body[0] : { k: 'block', pos, body };

@@ -20,6 +20,8 @@ export interface Local {
   isConst?: boolean;
   /** A const bound to a compile-time value: no storage; uses see the value. */
   value?: Expr;
+  /** Declared without a type from a bare number (so it became i32): hints suggest writing the type. */
+  fromLiteral?: boolean;
 }
 
 /** Where a value lives, for loads, stores and addr_of. */

@@ -103,6 +103,13 @@ describe('diagnostics', () => {
     expect(text).toMatch(/hint: convert one side explicitly/);
   });
 
+  it('suggests a type for a counter declared from a bare number', () => {
+    const d = firstError({ 'main.ts': 'export function f(n: u32): u32 {\n  let s: u32 = 0;\n  for (let i = 0; i < n; i++) s += 1;\n  return s;\n}\n' });
+    expect(d.message).toBe("operands of '<' have different types: i32 and u32");
+    expect([d.line, d.column]).toEqual([3, 19]);
+    expect(d.hint).toBe("'i' became an i32 because it was declared from a bare number; give it the type you mean: let i: u32 = ...");
+  });
+
   it('reports every error of a file, not just the first', () => {
     const r = compile({ 'main.ts': 'export function f(): u8 { return 300; }\nexport function g(): u32 { return nope; }\n' });
     expect(r.ok).toBe(false);
