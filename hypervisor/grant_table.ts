@@ -109,6 +109,22 @@ export class GrantTables {
     return Number.isInteger(handle) ? this.byDomain.get(mapper)?.maptrack[handle] : undefined;
   }
 
+  private orphans = new Set<number>();
+
+  /** A frame of a destroyed domain that someone still maps: owned by Xen until the last mapping goes. */
+  orphan(mfn: number): void {
+    const f = this.hv.frames;
+    // Only the remaining grant mappings hold it now: the owner's own page tables are gone.
+    let refs = 0, writers = 0;
+    for (const [, g] of this.byDomain) for (const m of g.maptrack) if (m && m.frame === mfn) { refs++; if (m.writable) writers++; }
+    f.owner[mfn] = DOMID.XEN;
+    f.refCount[mfn] = refs;
+    f.typeCount[mfn] = writers;
+    f.type[mfn] = writers ? PageType.Writable : PageType.None;
+    f.pinned[mfn] = 0;
+    this.orphans.add(mfn);
+  }
+
   /** Frames `mapper` currently has mapped through grants. */
   mappedFrames(mapper: number): Set<number> {
     return new Set((this.byDomain.get(mapper)?.maptrack ?? []).filter((m): m is GrantMap => !!m).map((m) => m.frame));
@@ -123,6 +139,10 @@ export class GrantTables {
     const f = this.hv.frames;
     if (f.refCount[m.frame] > 0) f.refCount[m.frame]--;
     if (m.writable && f.typeCount[m.frame] > 0 && --f.typeCount[m.frame] === 0) f.type[m.frame] = PageType.None;
+    if (this.orphans.has(m.frame) && f.refCount[m.frame] === 0) {
+      this.orphans.delete(m.frame);
+      f.free(m.frame);
+    }
     const e = this.entry(m.granter, m.ref);
     if (!e) return;
     let reading = false, writing = false;

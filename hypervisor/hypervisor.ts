@@ -347,7 +347,14 @@ export class Hypervisor implements BuildHost {
   }
 
   private releaseMemory(dom: Domain): void {
-    for (let mfn = 1; mfn < this.frames.nrFrames; mfn++) if (this.frames.owner[mfn] === dom.domid) this.frames.free(mfn);
+    // Frames other domains still map through grants outlive their owner until unmapped (see GrantTables.release).
+    const stillMapped = new Set<number>();
+    for (const other of this.domains) if (other !== dom) for (const f of this.grants.mappedFrames(other.domid)) stillMapped.add(f);
+    for (const f of this.grants.mappedFrames(DOM0)) stillMapped.add(f);
+    for (let mfn = 1; mfn < this.frames.nrFrames; mfn++) {
+      if (this.frames.owner[mfn] !== dom.domid) continue;
+      if (stillMapped.has(mfn)) this.grants.orphan(mfn); else this.frames.free(mfn);
+    }
     for (const m of [dom.perdomainL1Mfn, dom.reservedGdtMfn]) if (m) this.frames.free(m);
     dom.p2m = [];
   }

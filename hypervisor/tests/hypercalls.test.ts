@@ -340,3 +340,71 @@ describe('set_gdt and update_descriptor', () => {
     expect(auditMemory(hv)).toEqual([]);
   });
 });
+
+describe('grant copy, poll, and destroying a granter', () => {
+  it('GNTTABOP_copy between a grant and an own frame, with its refusals', () => {
+    const { hv, doms: [a, b] } = makeDomains(2);
+    const gt = hv.grants.frames(b.domid)[0] * 4096;
+    const grant = (ref: number, flags: number, frame: number) => {
+      hv.mem.write32(gt + ref * 8 + 4, frame); hv.mem.write16(gt + ref * 8 + 2, a.domid); hv.mem.write16(gt + ref * 8, flags);
+    };
+    const src = b.p2m[1500];
+    hv.mem.writeBytes(src * 4096 + 100, new TextEncoder().encode('granted bytes'));
+    grant(8, 1, src);
+    grant(9, 1 | 4, src);
+    const mine = spareFrame(a);
+    const copy = (sref: number, sdom: number, soff: number, dref: number, ddom: number, doff: number, len: number, flags: number) => {
+      put(a, SCRATCH, [sref, sdom | (soff << 16), dref, ddom | (doff << 16), len | (flags << 16), 0]);
+      expect(call(hv, a, H.grant_table_op, GNTTABOP.copy, SCRATCH, 1)).toBe(0);
+      return (get32(a, SCRATCH + 20) << 16) >> 16;
+    };
+    expect(copy(8, b.domid, 100, mine, DOMID.SELF, 0, 13, 1)).toBe(0);
+    expect(new TextDecoder().decode(hv.mem.readBytes(mine * 4096, 13))).toBe('granted bytes');
+    expect(copy(mine, DOMID.SELF, 0, 9, b.domid, 0, 4, 2)).toBe(-8); // read-only grant as destination
+    expect(copy(mine, DOMID.SELF, 0, 8, b.domid, 200, 4, 2)).toBe(0);
+    expect(hv.mem.read32(src * 4096 + 200)).toBe(hv.mem.read32(mine * 4096));
+    expect(copy(8, b.domid, 4000, mine, DOMID.SELF, 0, 200, 1)).toBe(-10); // crosses the page
+    expect(copy(b.p2m[3], b.domid, 0, mine, DOMID.SELF, 0, 4, 0)).toBe(-8); // a frame, not a grant, of another domain
+    expect(hv.grants.entry(b.domid, 8)!.flags).toBe(1); // no reading/writing left behind
+    expect(auditMemory(hv)).toEqual([]);
+  });
+
+  it('SCHEDOP_poll returns at once for a pending port and blocks otherwise', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    put(a, SCRATCH, [0]);
+    call(hv, a, H.event_channel_op, EVTCHNOP.bind_ipi, SCRATCH);
+    const port = get32(a, SCRATCH + 4);
+    put(a, SCRATCH + 64, [port]);
+    put(a, SCRATCH, [SCRATCH + 64, 1, 0, 0]);
+    expect(call(hv, a, H.sched_op, 3, SCRATCH)).toBe(0);
+    expect(a.state).toBe('blocked');
+    hv.wake(a);
+    put(a, SCRATCH + 128, [port]);
+    expect(call(hv, a, H.event_channel_op, EVTCHNOP.send, SCRATCH + 128)).toBe(0);
+    expect(call(hv, a, H.sched_op, 3, SCRATCH)).toBe(0);
+    expect(a.state).toBe('running');
+    put(a, SCRATCH, [SCRATCH + 64, 129, 0, 0]);
+    expect(call(hv, a, H.sched_op, 3, SCRATCH)).toBe(EINVAL);
+    put(a, SCRATCH, [0xfc000000, 1, 0, 0]);
+    expect(call(hv, a, H.sched_op, 3, SCRATCH)).toBe(EFAULT);
+  });
+
+  it('a destroyed granter leaves mapped frames alive until the mapper unmaps them', () => {
+    const { hv, doms: [a, b] } = makeDomains(2);
+    const gt = hv.grants.frames(b.domid)[0] * 4096;
+    const frame = b.p2m[1500];
+    hv.mem.write32(gt + 8 * 8 + 4, frame); hv.mem.write16(gt + 8 * 8 + 2, a.domid); hv.mem.write16(gt + 8 * 8, 1);
+    put(a, SCRATCH, [SPARE_VA, 0, 2, 8, b.domid, 0, 0, 0]);
+    expect(call(hv, a, H.grant_table_op, GNTTABOP.map_grant_ref, SCRATCH, 1)).toBe(0);
+    const handle = get32(a, SCRATCH + 20);
+    const free0 = hv.frames.freeFrames();
+    hv.destroyDomain(b);
+    expect(hv.frames.owner[frame]).not.toBe(-1); // still allocated
+    expect(hv.frames.freeFrames()).toBe(free0 + 8 * 256 + 1 + 1 - 1 + 2); // b's pages, shared_info, grant frame, per-domain frames, less the orphan
+    expect(auditMemory(hv)).toEqual([]);
+    put(a, SCRATCH, [SPARE_VA, 0, 0, 0, handle, 0]);
+    expect(call(hv, a, H.grant_table_op, GNTTABOP.unmap_grant_ref, SCRATCH, 1)).toBe(0);
+    expect(hv.frames.owner[frame]).toBe(-1);
+    expect(auditMemory(hv)).toEqual([]);
+  });
+});
