@@ -24,6 +24,9 @@ export const IMM_B = 1, IMM_BS = 2, IMM_W = 3, IMM_V = 4, IMM_JB = 5, IMM_JV = 6
 
 const forms = new WeakMap<OpDesc, OpForm>();
 
+/** Decoder switches for tests: `specialize` false keeps the generic table handlers. */
+export const decodeOptions = { specialize: true };
+
 export function formOf(desc: OpDesc): OpForm {
   let f = forms.get(desc);
   if (f) return f;
@@ -167,7 +170,7 @@ export function decodeFrom(src: ByteSource, start: number): Insn {
     if (op === 0xc8 && k === IMM_B) i.imm2 = v; else i.imm = v;
   }
   if (lock && (i.mod === 3 || !lockable(op, i.reg))) i.exec = ud;
-  else if (i.exec === desc.exec) i.exec = specialize(i);
+  else if (i.exec === desc.exec && decodeOptions.specialize) i.exec = specialize(i);
   i.len = p - start;
   return i;
 }
