@@ -113,7 +113,11 @@ export class FunctionGen {
     switch (s.k) {
       case 'expr': this.discard(s.e); break;
       case 'block': for (const x of s.body) this.stmt(x); break;
-      case 'asm': this.lines.push({ k: 'asm', text: s.text, pos: s.pos }); break;
+      case 'asm':
+        // Inline asm may use any register: keep the callee-saved ones safe for our caller.
+        for (const r of [ebx, esi, edi]) this.saved.add(r);
+        this.lines.push({ k: 'asm', text: s.text, pos: s.pos });
+        break;
       case 'if': {
         const elseL = this.newLabel('else');
         const endL = this.newLabel('endif');

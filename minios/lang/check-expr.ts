@@ -130,6 +130,7 @@ export function condition(ctx: Ctx, node: ts.Expression): Expr {
 
 function toCondition(e: Expr, node: ts.Node): Expr {
   if (e.type.k === 'bool') return e;
+  if (e.type.k === 'lit' && !isConst(e)) e = defaultType(e, node);
   if (e.type.k === 'lit') return mk.const(bool, (e as { value: bigint }).value !== 0n ? 1n : 0n);
   if (e.type.k === 'int' || e.type.k === 'ptr' || e.type.k === 'struct' || e.type.k === 'fn') {
     return { k: 'cmp', type: bool, op: '!=', opType: e.type.k === 'int' ? e.type : u32, a: e, b: mk.const(e.type.k === 'int' ? e.type : u32, 0n) };

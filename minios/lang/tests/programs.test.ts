@@ -271,3 +271,24 @@ export function call_count(): u32 { return calls; }
     expect(k.call('call_count').eax).toBe(10);
   });
 });
+
+describe('inline asm and odd conditions', () => {
+  const k = KernelRunner.of({
+    'i.ts': `export function clobber(x: u32): u32 {
+  let y: u32 = x + 1;
+  asm\`
+    mov ebx, 0x11111111
+    mov esi, 0x22222222
+    mov edi, 0x33333333
+  \`;
+  return y;
+}
+export function odd(c: bool): u32 { if (c ? 1 : 0) return 5; return 6; }
+`,
+  });
+  it('keeps callee-saved registers across inline asm that uses them', () => expect(k.call('clobber', [41]).eax).toBe(42));
+  it('accepts a conditional of constants as a condition', () => {
+    expect(k.call('odd', [1]).eax).toBe(5);
+    expect(k.call('odd', [0]).eax).toBe(6);
+  });
+});
