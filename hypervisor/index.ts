@@ -6,3 +6,5 @@ export { type Scheduler, RoundRobinScheduler } from './schedule.js';
 export { type HostPort, type HostGrantMapping, DOM0 } from './host_port.js';
 export { FrameTable, PageType } from './frames.js';
 export { CreditScheduler, type CreditOptions } from './sched_credit.js';
+export { auditMemory } from './audit.js';
+export { hypercallPageBytes, planStartOfDay } from './domain_build.js';
