@@ -456,6 +456,9 @@ export class Cpu extends PagedMemory {
         break; // a fault while decoding ahead belongs to that later instruction
       }
       if (start + bytes + insn.len > 0x1000) break;
+      // Instructions that read the clock start their own block, so the retired
+      // count the run loop publishes at each block start is exact for them.
+      if (insns.length > 0 && (insn.op === 0x131 || insn.op === 0x132)) break;
       insns.push(insn);
       bytes += insn.len;
       off = (off + insn.len) >>> 0;
