@@ -76,8 +76,13 @@ export function createMultibootMachine(elf: Uint8Array, opts: MultibootOptions =
   const parsed = parseMultibootElf(elf);
   if (typeof parsed === 'string') return parsed;
   const memoryMiB = opts.memoryMiB ?? 32;
-  if (!(memoryMiB >= 2 && memoryMiB <= 2048)) return `memory must be between 2 and 2048 MiB (got ${memoryMiB})`;
-  const mem = new PhysicalMemory(memoryMiB << 20);
+  if (!(Number.isInteger(memoryMiB) && memoryMiB >= 2 && memoryMiB <= 1024)) return `memory must be a whole number of MiB from 2 to 1024 (got ${memoryMiB})`;
+  let mem: PhysicalMemory;
+  try {
+    mem = new PhysicalMemory(memoryMiB * 1048576);
+  } catch {
+    return `could not allocate ${memoryMiB} MiB of guest memory on this host; try a smaller --memory`;
+  }
   for (const s of parsed.segments) {
     if (s.paddr < 0x100000 && s.paddr + s.memsz > 0x500 && s.paddr < 0x10000) return `segment at 0x${s.paddr.toString(16)} overlaps the loader area below 64 KiB`;
     if (s.paddr + s.memsz > mem.size) return `segment at 0x${s.paddr.toString(16)} (${s.memsz} bytes) does not fit in ${memoryMiB} MiB of memory`;

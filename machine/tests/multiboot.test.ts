@@ -35,6 +35,7 @@ describe('bare Multiboot machine', () => {
     for (let o = 0; o < 8192; o += 4) if (noHeader[o] === 0x02 && noHeader[o + 1] === 0xb0 && noHeader[o + 2] === 0xad) noHeader[o] = 0;
     expect(parseMultibootElf(noHeader)).toMatch(/no Multiboot header/);
     expect(bootMultiboot(elf, { memoryMiB: 1 })).toMatchObject({ exit: 'bad-image' });
+    expect(bootMultiboot(elf, { memoryMiB: 4096 })).toMatchObject({ exit: 'bad-image', message: expect.stringContaining('from 2 to 1024') });
   });
 
   it('stops at the instruction budget', () => {
