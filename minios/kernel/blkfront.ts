@@ -119,7 +119,7 @@ export function init_blkfront(dev: Ptr<blkfront_dev>, nodename: CharPtr): i32 {
   if (xenbus_read(0, join(path, nodename, "/backend"), dev.backend, 64) < 0) return -2;
   // Wait (in virtual time) for the backend to connect.
   let state: i32 = 0;
-  for (let tries: u32 = 0; tries < 10000; tries++) {
+  for (let tries: u32 = 0; tries < 2000; tries++) {
     state = xenbus_read_integer(join(path, dev.backend, "/state"));
     if (state == XenbusStateConnected || state < 0 || state > XenbusStateConnected) break;
     msleep(1);

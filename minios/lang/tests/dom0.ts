@@ -23,9 +23,10 @@ export function bootWithDom0(files: Record<string, string>, opts: { budget?: num
   const dom = hv.createDomain({ kernel: r.elf, memoryMiB: 16, name: 'guest' });
   const rings = { storeMfn: dom.storeMfn, storeEvtchn: dom.storeEvtchn, consoleMfn: dom.consoleMfn, consoleEvtchn: dom.consoleEvtchn };
   writeDomainNodes(dom0.xs, { domid: dom.domid, name: 'guest', memoryMiB: 16, ...rings });
-  if (opts.disk) writeVbdNodes(dom0.xs, dom.domid, { target: opts.disk, vdev: 'xvda', mode: 'w', format: 'raw' });
   const err = dom0.attachDomain(hv.port(dom.domid), rings);
   if (err) throw new Error(err);
+  // After attaching: blkback probes new vbd directories for domains it has a port for.
+  if (opts.disk) writeVbdNodes(dom0.xs, dom.domid, { target: opts.disk, vdev: 'xvda', mode: 'w', format: 'raw' });
   let ringConsole = '';
   dom0.onConsoleOutput((domid, data) => { if (domid === dom.domid) ringConsole += typeof data === 'string' ? data : new TextDecoder().decode(data); });
   let left = opts.budget ?? 200_000_000;
