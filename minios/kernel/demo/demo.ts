@@ -11,7 +11,7 @@ import { init_gnttab } from "minios/gnttab";
 import { init_xenbus, xenbus_ls, xenbus_read } from "minios/xenbus";
 import { blkfront_read, blkfront_write, init_blkfront, type blkfront_dev } from "minios/blkfront";
 import { console_read, init_xencons_ring } from "minios/xencons_ring";
-import { memcmp, strlen } from "minios/string";
+import { memcmp, strlcat, strlcpy, strlen } from "minios/string";
 import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
 
 const names = static_buffer<u8>(1024);
@@ -48,8 +48,16 @@ function show_xenstore(): bool {
 }
 
 function disk_round_trip(): void {
-  if (init_blkfront(dev, "device/vbd/768") != 0) {
+  // The first virtual block device, whatever its number (768 for hda, 51712 for xvda).
+  const vbd = stack_buffer<u8>(64);
+  if (xenbus_ls(0, "device/vbd", names, 1024) <= 0) {
     printk("disk: no block device\n");
+    return;
+  }
+  strlcpy(vbd, "device/vbd/", 64);
+  strlcat(vbd, names, 64);
+  if (init_blkfront(dev, vbd) != 0) {
+    printk("disk: %s did not connect\n", vbd);
     return;
   }
   const out = ptr<u8>(alloc_pages(0));

@@ -109,3 +109,25 @@ describe('blkfront with Dom0 and a disk image', () => {
     }
   });
 });
+
+describe('the demo kernel with Dom0 and a disk', () => {
+  it('lists XenStore, moves the console to the ring, round-trips a sector, powers off', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { kernelDir } = await import('./helpers.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-demo-'));
+    try {
+      const disk = path.join(dir, 'disk.img');
+      fs.writeFileSync(disk, new Uint8Array(64 * 512));
+      const r = bootWithDom0({ 'demo.ts': fs.readFileSync(path.join(kernelDir, 'demo/demo.ts'), 'utf8') }, { disk, budget: 600_000_000 });
+      expect(r.xenConsole).toMatch(/xenstore: device\/ has \d+ entries:.* vbd/);
+      expect(r.xenConsole).toContain('xenstore: my name is guest\n');
+      expect(r.ringConsole).toContain('disk: wrote sector 1 (0), read it back (0): same bytes\n');
+      expect(r.ringConsole).toMatch(/powering off\n$/);
+      expect(r.state).toBe('shutdown');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
