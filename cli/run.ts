@@ -1,10 +1,11 @@
 // xenlab run KERNEL: build one domain from an ELF32 PV kernel and run it.
 // Stdout carries only what the guest printed; everything else goes to stderr.
 // Exit status: 0 powered off, 1 crashed, 2 bad input, 3 budget spent.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import chalk from 'chalk';
 import { UsageError, parseArgs, parseCount } from './args.js';
-import { Hypervisor, BadKernelError } from '../hypervisor/index.js';
+import { BadKernelError } from '../hypervisor/index.js';
+import { XenHost, HostSetupError, type HostDisk } from '../hypervisor/host.js';
 
 export const DEFAULT_BUDGET = 2_000_000_000;
 
@@ -35,11 +36,21 @@ export function readKernelFile(command: string, path: string): Uint8Array {
   }
 }
 
+/** --disk IMAGE[,VDEV[,r]]: a raw image as the guest's virtual block device (xvda, writable, by default). */
+export function parseDisk(text: string): HostDisk {
+  const [target = '', vdev = 'xvda', mode = 'w', ...rest] = text.split(',');
+  if (!target || rest.length || !/^(xvd[a-z]|hd[a-d]|sd[a-z])$/.test(vdev) || (mode !== 'r' && mode !== 'w')) {
+    throw new UsageError(`xenlab: --disk expects IMAGE[,VDEV[,r|w]] such as disk.img,xvda,w; got '${text}'`);
+  }
+  if (!existsSync(target)) throw new UsageError(`xenlab: disk image '${target}' does not exist; create one with: truncate -s 16M ${target}`);
+  return { target, vdev, mode };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs('run', argv, {
-    memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string',
+    memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string', disk: 'string',
   });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls]');
+  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls] [--disk IMAGE[,VDEV[,r]]]');
   const memoryMiB = options.memory ? parseCount('run', 'memory', options.memory as string, 2, 1024) : 32;
   const budget = options.budget ? parseCount('run', 'budget', options.budget as string, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_BUDGET;
   const cmdline = (options.cmdline as string | undefined) ?? '';
@@ -48,24 +59,28 @@ export async function main(argv: string[]): Promise<number> {
   if (trace !== undefined && trace !== 'hypercalls') throw new UsageError(`xenlab run: --trace supports 'hypercalls', got '${trace}'`);
   const nowMs = Date.now(); // the wall clock the guest sees at boot, never used to decide anything
   const wallclock = options.wallclock ? parseWallclock(options.wallclock as string) : { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 };
+  const disks = options.disk ? [parseDisk(options.disk as string)] : [];
   const kernel = readKernelFile('run', positionals[0]!);
 
-  const hv = new Hypervisor({
+  const host = new XenHost({
     wallclock,
     onTrace: trace ? (line: string) => process.stderr.write(line.endsWith('\n') ? line : line + '\n') : undefined,
   });
+  const hv = host.hv;
   let dom;
   try {
-    dom = hv.createDomain({ kernel, memoryMiB, cmdline, name: positionals[0]!.replace(/^.*[\\/]/, '') });
+    dom = host.createDomain({ kernel, memoryMiB, cmdline, name: positionals[0]!.replace(/^.*[\\/]/, ''), disks });
   } catch (e) {
     if (e instanceof BadKernelError) throw new UsageError(`xenlab run: ${positionals[0]}: ${e.message}`);
+    if (e instanceof HostSetupError) throw new UsageError(`xenlab run: ${e.message}`);
     throw e;
   }
-  dom.onConsole = (text: string) => process.stdout.write(text);
+  host.onConsole((_domid, text) => { process.stdout.write(text); });
 
   const started = process.hrtime.bigint();
-  const result = hv.run({ budget });
+  const result = host.run({ budget });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await host.close();
 
   if (options.stats) {
     process.stderr.write(`instructions: ${result.instructions}\n` +

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Check, CheckContext, Exercise, HypercallObservation, Outcome, RunObservation, Verdict } from './api.js';
 import { bootKernel } from './boot.js';
 import { buildKernel, type BuildDiagnostic, type BuildLimits, type BuildResult } from './build/isolated.js';
+import { cacheKey, readCachedBuild, writeCachedBuild } from './build/cache.js';
 import { gatherEvidence, SourceMap, type Evidence } from './explain.js';
 
 export interface CheckResult {
@@ -44,6 +45,8 @@ export interface GradeOptions {
   /** Include hidden checks (the instructor's kit). */
   hidden?: boolean;
   buildLimits?: Partial<BuildLimits>;
+  /** Compile afresh, ignoring the build caches (in memory and under node_modules/.cache/xenlab/builds). */
+  noCache?: boolean;
 }
 
 /** SHA-256 over the exercise's source folder (every file, sorted by path), or the listed student files when the folder is missing. */
@@ -144,10 +147,12 @@ export async function gradeExercise(exercise: Exercise, exerciseDir: string, opt
     const diagnostics = [{ file: exercise.studentFiles[0]!, line: 0, column: 0, message: `the submission has no folder for exercise ${exercise.slug}`, hint: `hand in ${exercise.slug}/ with ${exercise.studentFiles.join(', ')}` }];
     return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'missing', diagnostics }, checks: blank('BUILD ERROR', diagnostics[0]!.message) };
   }
-  const key = `${hash}:${JSON.stringify(opts.buildLimits ?? {})}`;
-  let pending = buildCache.get(key);
+  const key = cacheKey([hash, exercise.studentFiles[0], exercise.sourceRoot, opts.buildLimits ?? {}]);
+  let pending = opts.noCache ? undefined : buildCache.get(key);
   if (!pending) {
-    pending = buildKernel({ exerciseDir, files: exercise.studentFiles.slice(0, 1), sourceRoot: exercise.sourceRoot, limits: opts.buildLimits });
+    const cached = opts.noCache ? undefined : readCachedBuild(key);
+    pending = cached ? Promise.resolve(cached) : buildKernel({ exerciseDir, files: exercise.studentFiles.slice(0, 1), sourceRoot: exercise.sourceRoot, limits: opts.buildLimits })
+      .then((r) => { writeCachedBuild(key, r); return r; });
     buildCache.set(key, pending);
   }
   const built = await pending;

@@ -1,5 +1,6 @@
 // Exercise 01 end to end: the reference passes, the starter fails pointing at its TODOs, and every typical wrong
 // solution under grader/wrong/01-hello fails the check its expect.json names, with the outcome and message given there.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -81,9 +82,22 @@ describe('exercise 01 (hello)', () => {
     });
   }
 
+  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
+    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { out += d; });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const [starter, reference] = await Promise.all([tsc(kitPath('exercises', '01-hello', 'kernel')), tsc(kitPath('grader', 'solutions', '01-hello', 'kernel'))]);
+    expect(starter).toEqual({ code: 0, out: '' });
+    expect(reference).toEqual({ code: 0, out: '' });
+  });
+
   it('grades deterministically: the same submission and seed give the same result and trace hash', async () => {
-    clearBuildCache(); // rebuild too, not only reboot
-    const again = await gradeExercise(exercise, path.join(wrongRoot, 'page-fault'), { hidden: true });
+    clearBuildCache();
+    const again = await gradeExercise(exercise, path.join(wrongRoot, 'page-fault'), { hidden: true, noCache: true }); // rebuild too, not only reboot
     expect(again).toEqual(results.get('page-fault'));
     const other = await gradeExercise(exercise, kitPath('grader', 'solutions', '01-hello'), { hidden: true, seed: 7 });
     expect(other.seed).toBe(7);

@@ -89,7 +89,7 @@ export class Assembler {
   section(name: string, opts: { align?: number; flags?: SectionFlags } = {}): void {
     let s = this.sections.find((x) => x.name === name);
     if (!s) {
-      s = { name, flags: opts.flags ?? flagsFor(name), align: opts.align ?? 4096, items: [], labels: new Map(), fixedSize: 0, fixedLabels: new Map() };
+      s = { name, flags: opts.flags ?? flagsFor(name), align: opts.align ?? 1, items: [], labels: new Map(), fixedSize: 0, fixedLabels: new Map() };
       this.sections.push(s);
     } else {
       if (opts.flags && opts.flags !== s.flags) this.fail(`section ${name} was opened with flags '${s.flags}', not '${opts.flags}'`);

@@ -94,8 +94,9 @@ export function link(sections: Section[], constants: Map<string, number>, global
     let first = true;
     sections.forEach((s, si) => {
       const loaded = isLoaded(s.flags);
-      // The first loaded section starts exactly at base; the others on the next page (or stricter) boundary.
-      const addr = !loaded ? 0 : first ? base : alignUp(cursor, Math.max(PAGE, s.align));
+      // The first loaded section starts at base (rounded up to its alignment, as nasm does with org); the others
+      // on the next page (or stricter) boundary.
+      const addr = !loaded ? 0 : first ? alignUp(base, s.align) : alignUp(cursor, Math.max(PAGE, s.align));
       if (loaded) first = false;
       const offsets: number[] = [];
       let off = 0;

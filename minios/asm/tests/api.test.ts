@@ -103,12 +103,14 @@ table:
     expect(() => a.db(1)).toThrow(/section \.bss holds no data/);
   });
 
-  it('aligns from the section start, as nasm does with org', () => {
+  it('aligns from the section start, and align raises the section alignment, as nasm does with org', () => {
     const a = new Assembler();
     a.text('nop\nalign 16\nx: jmp x\ndd x');
     const img = a.link({ base: 0x1004 });
-    expect(img.symbols.get('x')).toBe(0x1014);
-    expect(hex(img.sections[0].bytes)).toBe(nasmHex('org 0x1004\nnop\nalign 16\nx: jmp x\ndd x'));
+    // nasm moves the section up to 0x1010 (zero padding in front of it in the file) and puts x at 0x1020.
+    expect(img.sections[0].addr).toBe(0x1010);
+    expect(img.symbols.get('x')).toBe(0x1020);
+    expect('00 '.repeat(12) + hex(img.sections[0].bytes)).toBe(nasmHex('org 0x1004\nnop\nalign 16\nx: jmp x\ndd x'));
   });
 
   it('equ constants get short encodings; symbols get 32-bit fields', () => {

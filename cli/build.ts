@@ -1,0 +1,50 @@
+// xenlab build FILE.ts [-o KERNEL] [--listing]: compile a kernel-language file (and what it imports) to an ELF32
+// Xen PV kernel. Diagnostics go to stderr as file:line:column; the exit status is 0 built, 1 compile errors, 2 bad usage.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import chalk from 'chalk';
+import { UsageError, parseArgs } from './args.js';
+import { compileKernel, formatDiagnostic, type CompileResult } from '../minios/lang/index.js';
+
+export const KIT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Compiles `file` with the kit's kernel library; the file's own folder is the only other folder it may import from. */
+export function buildKernelFile(command: string, file: string, opts: { listing?: boolean } = {}): CompileResult {
+  if (!file.endsWith('.ts')) throw new UsageError(`xenlab ${command}: '${file}' is not a kernel source file (expected a .ts file)`);
+  if (!fs.existsSync(file)) throw new UsageError(`xenlab ${command}: cannot read '${file}': no such file`);
+  const abs = path.resolve(file);
+  return compileKernel({
+    files: [abs], kitRoot: KIT_ROOT, allowedRoots: [path.join(KIT_ROOT, 'minios', 'kernel'), path.dirname(abs)], listing: opts.listing,
+  });
+}
+
+/** Prints diagnostics with paths relative to the working directory. */
+export function printDiagnostics(r: Extract<CompileResult, { ok: false }>): void {
+  for (const d of r.diagnostics) {
+    const rel = path.isAbsolute(d.file) ? path.relative(process.cwd(), d.file) : d.file;
+    process.stderr.write(formatDiagnostic({ ...d, file: rel }) + '\n');
+  }
+  const n = r.diagnostics.length;
+  process.stderr.write(chalk.red(`${n} error${n === 1 ? '' : 's'}; no kernel was written\n`));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, options } = parseArgs('build', argv.map((a) => (a === '-o' ? '--output' : a)), { output: 'string', listing: 'boolean' });
+  if (positionals.length !== 1) throw new UsageError('usage: xenlab build FILE.ts [-o|--output KERNEL] [--listing]');
+  const file = positionals[0]!;
+  const out = (options.output ?? file.replace(/\.ts$/, '.elf')) as string;
+  const r = buildKernelFile('build', file, { listing: Boolean(options.listing) });
+  if (!r.ok) {
+    printDiagnostics(r);
+    return 1;
+  }
+  try {
+    fs.writeFileSync(out, r.elf);
+  } catch (e) {
+    throw new UsageError(`xenlab build: cannot write '${out}': ${(e as Error).message}`);
+  }
+  if (r.listing !== undefined) process.stdout.write(r.listing.endsWith('\n') ? r.listing : r.listing + '\n');
+  process.stderr.write(`${chalk.green('built')} ${out} (${r.elf.length} bytes, ${r.image.sections.reduce((n, s) => n + s.size, 0)} bytes of code and data)\n`);
+  return 0;
+}
