@@ -1,5 +1,8 @@
 // The check API: what an exercise is, what a check sees of a run, and what it answers.
-// Exercises (exercises/NN-name/exercise.ts) and hidden checks (grader/checks/) are written against this file only.
+// Exercises (exercises/NN-name/exercise.ts) and hidden checks (grader/checks/) are written against this file only
+// (and, for run setup hooks, the host they are given: hypervisor/host.ts).
+import type { Domain, HypervisorOptions } from '../hypervisor/index.js';
+import type { XenHost } from '../hypervisor/host.js';
 
 /** How one check ended. Kept distinct in every report. */
 export type Outcome = 'PASS' | 'FAIL' | 'TIMEOUT' | 'CRASH' | 'BUILD ERROR' | 'NOT RUN';
@@ -21,6 +24,21 @@ export interface HypercallObservation {
 
 export type ShutdownReason = 'poweroff' | 'reboot' | 'suspend' | 'crash';
 
+/** One domain of a run, as seen from outside. */
+export interface DomainObservation {
+  name: string;
+  domid: number;
+  state: string;
+  shutdownReason?: ShutdownReason;
+  shutdownCode?: number;
+  crash?: { reason: string; eip: number; insn: string; regs: Record<string, number> };
+  /** All text the domain printed, in order, on the emergency console and the console ring. */
+  console: string;
+  hypercalls: HypercallObservation[];
+  /** Instructions the domain retired. */
+  instructions: number;
+}
+
 /** Everything observable from outside one boot of a submission. */
 export interface RunObservation {
   /** How the run stopped: the domain shut down, crashed (a fault Xen could not deliver), or spent its instruction budget. */
@@ -37,9 +55,13 @@ export interface RunObservation {
   /** All text the guest printed, in order (emergency console and console ring). */
   console: string;
   hypercalls: HypercallObservation[];
-  /** Later exercises: XenStore contents, disk image, grant state. Checks read these when present. */
+  /** Every domain of the run, the first being the one the fields above describe. */
+  domains?: DomainObservation[];
+  /** The whole XenStore after the run (path -> value), as Dom0 reads it. */
   xenstore?: Record<string, string>;
   disk?: Uint8Array;
+  /** What the exercise's observe() hook recorded (JSON-serialisable; part of the trace hash). */
+  extra?: Record<string, unknown>;
   /** SHA-256 over a canonical form of everything above: equal runs give equal hashes. */
   traceHash: string;
 }
@@ -94,7 +116,43 @@ export interface Exercise {
   seed: number;
   memoryMiB?: number;
   cmdline?: string;
+  /** Seeds graded when none is given (default [seed]); a check passes only if it passes under every one. */
+  seeds?: number[];
+  /** Domains to boot, in order; default one domain named 'submission' built from studentFiles[0]. */
+  domains?: ExerciseDomain[];
+  /** Hypervisor options varied by seed (TSC frequency, wall clock, ...), over the grader's defaults. */
+  hypervisor?: (seed: number) => Partial<HypervisorOptions>;
+  /** Per-run setup and observation hooks. */
+  setup?: (ctx: SetupContext) => RunHooks | void;
   checks: Check[];
+}
+
+export interface ExerciseDomain {
+  name: string;
+  /** A studentFiles entry (relative to the exercise folder) that is this domain's kernel; default studentFiles[0]. */
+  file?: string;
+  memoryMiB?: number;
+  cmdline?: string;
+}
+
+export interface SetupContext {
+  /** The hypervisor with Dom0, before any domain exists. */
+  host: XenHost;
+  seed: number;
+  /** A fresh folder for this run (disk images), removed afterwards. */
+  tmpdir: string;
+  /** Gives the named domain a disk when it is created. */
+  addDisk(domain: string, disk: { target: string; vdev?: string; mode?: 'r' | 'w' }): void;
+}
+
+export interface RunHooks {
+  /** After the domains are built, before they run. */
+  started?(domains: Domain[]): void;
+  /** tick() is called every `every` instructions of virtual time (default 100000) while the domains run. */
+  every?: number;
+  tick?(instructionsSoFar: number): void;
+  /** After the run: extra observations, stored in run.extra. */
+  observe?(): Record<string, unknown>;
 }
 
 export function pass(note?: string): Verdict {

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Check, CheckContext, Exercise, HypercallObservation, Outcome, RunObservation, Verdict } from './api.js';
-import { bootKernel } from './boot.js';
+import { bootDomains } from './boot.js';
 import { buildKernel, type BuildDiagnostic, type BuildLimits, type BuildResult } from './build/isolated.js';
 import { cacheKey, readCachedBuild, writeCachedBuild } from './build/cache.js';
 import { gatherEvidence, SourceMap, type Evidence } from './explain.js';
@@ -133,6 +133,19 @@ export function checksFor(exercise: Exercise, hidden: boolean): Check[] {
   return exercise.checks.filter((c) => hidden || !c.hidden);
 }
 
+/** Builds one kernel file of a submission once per process (and once per machine, through the on-disk cache). */
+function buildOnce(exercise: Exercise, exerciseDir: string, hash: string, file: string, opts: GradeOptions): Promise<BuildResult> {
+  const key = cacheKey([hash, file, exercise.sourceRoot, opts.buildLimits ?? {}]);
+  let pending = opts.noCache ? undefined : buildCache.get(key);
+  if (!pending) {
+    const cached = opts.noCache ? undefined : readCachedBuild(key);
+    pending = cached ? Promise.resolve(cached) : buildKernel({ exerciseDir, files: [file], sourceRoot: exercise.sourceRoot, limits: opts.buildLimits })
+      .then((r) => { writeCachedBuild(key, r); return r; });
+    buildCache.set(key, pending);
+  }
+  return pending;
+}
+
 /** Grades one exercise folder (holding the exercise's student files). Never throws on a bad submission. */
 export async function gradeExercise(exercise: Exercise, exerciseDir: string, opts: GradeOptions = {}): Promise<ExerciseResult> {
   const seed = opts.seed ?? exercise.seed;
@@ -147,34 +160,47 @@ export async function gradeExercise(exercise: Exercise, exerciseDir: string, opt
     const diagnostics = [{ file: exercise.studentFiles[0]!, line: 0, column: 0, message: `the submission has no folder for exercise ${exercise.slug}`, hint: `hand in ${exercise.slug}/ with ${exercise.studentFiles.join(', ')}` }];
     return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'missing', diagnostics }, checks: blank('BUILD ERROR', diagnostics[0]!.message) };
   }
-  const key = cacheKey([hash, exercise.studentFiles[0], exercise.sourceRoot, opts.buildLimits ?? {}]);
-  let pending = opts.noCache ? undefined : buildCache.get(key);
-  if (!pending) {
-    const cached = opts.noCache ? undefined : readCachedBuild(key);
-    pending = cached ? Promise.resolve(cached) : buildKernel({ exerciseDir, files: exercise.studentFiles.slice(0, 1), sourceRoot: exercise.sourceRoot, limits: opts.buildLimits })
-      .then((r) => { writeCachedBuild(key, r); return r; });
-    buildCache.set(key, pending);
+  const entry = exercise.studentFiles[0]!;
+  const specs = exercise.domains ?? [{ name: 'submission', file: entry, memoryMiB: exercise.memoryMiB, cmdline: exercise.cmdline }];
+  const images = new Map<string, Extract<BuildResult, { ok: true }>>();
+  for (const file of [...new Set(specs.map((d) => d.file ?? entry))]) {
+    const built = await buildOnce(exercise, exerciseDir, hash, file, opts);
+    if (!built.ok) {
+      const first = built.diagnostics[0];
+      const where = first ? `${first.file}${first.line ? `:${first.line}:${first.column}` : ''}: ${first.message}` : 'the kernel did not build';
+      return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: built.kind, diagnostics: built.diagnostics }, checks: blank('BUILD ERROR', where, first?.hint) };
+    }
+    images.set(file, built);
   }
-  const built = await pending;
-  if (!built.ok) {
-    const first = built.diagnostics[0];
-    const where = first ? `${first.file}${first.line ? `:${first.line}:${first.column}` : ''}: ${first.message}` : 'the kernel did not build';
-    return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: built.kind, diagnostics: built.diagnostics }, checks: blank('BUILD ERROR', where, first?.hint) };
+  const firstImage = images.get(specs[0]!.file ?? entry)!;
+  const map = new SourceMap(firstImage.elf, firstImage.buildRoot, sources);
+  const seeds = opts.seed !== undefined ? [opts.seed] : exercise.seeds?.length ? exercise.seeds : [exercise.seed];
+  const runs: { seed: number; run: RunObservation; results: CheckResult[] }[] = [];
+  for (const s of seeds) {
+    const booted = bootDomains(specs.map((d) => ({ name: d.name, elf: images.get(d.file ?? entry)!.elf, memoryMiB: d.memoryMiB, cmdline: d.cmdline })),
+      { budget: exercise.budget, seed: s, exercise });
+    if (!booted.ok) {
+      const diagnostics = [{ file: entry, line: 0, column: 0, message: booted.message }];
+      return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image', diagnostics }, checks: blank('BUILD ERROR', booted.message) };
+    }
+    runs.push({ seed: s, run: booted.run, results: evaluateChecks(checks, contextFor(booted.run, s, sources, map)) });
   }
-  const booted = bootKernel(built.elf, { budget: exercise.budget, seed, memoryMiB: exercise.memoryMiB, cmdline: exercise.cmdline });
-  if (!booted.ok) {
-    const diagnostics = [{ file: exercise.studentFiles[0]!, line: 0, column: 0, message: booted.message }];
-    return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image', diagnostics }, checks: blank('BUILD ERROR', booted.message) };
-  }
-  const run = booted.run;
-  const map = new SourceMap(built.elf, built.buildRoot, sources);
-  const ctx = contextFor(run, seed, sources, map);
-  const results = evaluateChecks(checks, ctx);
-  const score = results.reduce((s, r) => s + r.score, 0);
+  // A check passes only under every seed; otherwise the first seed it did not pass under is reported, so the student can rerun it.
+  const results = checks.map((_, i) => {
+    const bad = runs.find((r) => r.results[i]!.outcome !== 'PASS');
+    if (!bad) return runs[0]!.results[i]!;
+    const r = bad.results[i]!;
+    return seeds.length > 1 && r.actual !== undefined ? { ...r, actual: `with --seed ${bad.seed}: ${r.actual}` } : r;
+  });
+  const shown = runs.find((r) => r.results.some((c) => c.outcome !== 'PASS')) ?? runs[0]!;
+  const run = shown.run;
+  const traceHashAll = runs.length === 1 ? run.traceHash : crypto.createHash('sha256').update(runs.map((r) => r.run.traceHash).join('\n')).digest('hex');
+  const score = results.reduce((sum, r) => sum + r.score, 0);
   const firstBad = results.find((r) => r.outcome !== 'PASS');
   return {
     ...base,
-    traceHash: run.traceHash,
+    seed: shown.seed,
+    traceHash: traceHashAll,
     outcome: firstBad ? firstBad.outcome : 'PASS',
     score,
     build: { ok: true },
