@@ -22,7 +22,8 @@ export function buildKernelFile(command: string, file: string, opts: { listing?:
 /** Prints diagnostics with paths relative to the working directory. */
 export function printDiagnostics(r: Extract<CompileResult, { ok: false }>): void {
   for (const d of r.diagnostics) {
-    const rel = path.isAbsolute(d.file) ? path.relative(process.cwd(), d.file) : d.file;
+    const near = path.isAbsolute(d.file) ? path.relative(process.cwd(), d.file) : d.file;
+    const rel = near.startsWith('..') ? d.file : near;
     process.stderr.write(formatDiagnostic({ ...d, file: rel }) + '\n');
   }
   const n = r.diagnostics.length;
