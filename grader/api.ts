@@ -24,6 +24,9 @@ export interface HypercallObservation {
 
 export type ShutdownReason = 'poweroff' | 'reboot' | 'suspend' | 'crash';
 
+/** Why and where a domain crashed (a fault Xen could not deliver), with its register file. */
+export interface CrashObservation { reason: string; eip: number; insn: string; regs: Record<string, number> }
+
 /** One domain of a run, as seen from outside. */
 export interface DomainObservation {
   name: string;
@@ -31,7 +34,7 @@ export interface DomainObservation {
   state: string;
   shutdownReason?: ShutdownReason;
   shutdownCode?: number;
-  crash?: { reason: string; eip: number; insn: string; regs: Record<string, number> };
+  crash?: CrashObservation;
   /** All text the domain printed, in order, on the emergency console and the console ring. */
   console: string;
   hypercalls: HypercallObservation[];
@@ -50,8 +53,8 @@ export interface RunObservation {
   shutdownReason?: ShutdownReason;
   /** The raw SHUTDOWN_* code passed to sched_op, when the guest shut down. */
   shutdownCode?: number;
-  /** Set when the domain crashed: why, where, and the register file. */
-  crash?: { reason: string; eip: number; insn: string; regs: Record<string, number> };
+  /** Set when the domain (or, failing that, any domain of the run) crashed. */
+  crash?: CrashObservation;
   /** All text the guest printed, in order (emergency console and console ring). */
   console: string;
   hypercalls: HypercallObservation[];
