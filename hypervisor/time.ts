@@ -39,7 +39,7 @@ function write64(hv: Hypervisor, pa: number, v: bigint): void {
   hv.mem.write32(pa + 4, Number((v >> 32n) & 0xffffffffn));
 }
 
-/** Writes the wall clock (the time of day at system time 0) under wc_version. */
+/** Writes the wall clock (the time of day at system time 0) under wc_version, and the first time record. */
 export function initTime(hv: Hypervisor, dom: Domain): void {
   const base = dom.sharedInfoMfn << 12;
   const ver = hv.mem.read32(base + SI.wcVersion);
@@ -47,21 +47,93 @@ export function initTime(hv: Hypervisor, dom: Domain): void {
   hv.mem.write32(base + SI.wcSec, hv.wallclock.sec >>> 0);
   hv.mem.write32(base + SI.wcNsec, hv.wallclock.nsec >>> 0);
   hv.mem.write32(base + SI.wcVersion, (ver + 2) >>> 0);
-  updateTime(hv, dom);
+  publishTime(hv, dom); // a guest may read the time before it is first scheduled: it must be valid from the start
 }
 
-/** Refreshes VCPU 0's vcpu_time_info from the virtual clock. */
+/**
+ * Refreshes VCPU 0's vcpu_time_info from the virtual clock. The run loop calls this each time it schedules a
+ * domain; when a refresh hook is set (setTimeRefreshHook) the hook decides instead.
+ */
 export function updateTime(hv: Hypervisor, dom: Domain): void {
-  const t = (dom.sharedInfoMfn << 12) + SI.time(0);
-  const s = timeScale(hv.clock.tscHz);
-  const ver = hv.mem.read32(t + T.version);
-  hv.mem.write32(t + T.version, (ver + 1) | 1); // odd: update in progress
-  write64(hv, t + T.tscTimestamp, hv.clock.tsc());
-  write64(hv, t + T.systemTime, hv.clock.ns());
-  hv.mem.write32(t + T.mul, s.mul);
-  hv.mem.write8(t + T.shift, s.shift & 0xff);
-  hv.mem.write32(t + T.version, ((ver + 1) | 1) + 1); // even: consistent
+  const hook = refreshHooks.get(hv);
+  if (hook) hook(dom);
+  else publishTime(hv, dom);
 }
 
 /** Xen's NOW(): system time in ns. */
 export function systemTime(hv: Hypervisor): bigint { return hv.clock.ns(); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Control of when and how the time record changes, for graders and tests. Real Xen rewrites vcpu_time_info from
+// another CPU at moments the guest cannot predict (a calibration every second, a context switch), so a guest must
+// read it under the version protocol. These functions let a caller make such updates at exact points of virtual
+// time (hv.timers gives exact instruction deadlines), hold an update half-written for a while, or leave the
+// record unrefreshed for seconds so that the guest extrapolates over a large TSC delta.
+
+/** One consistent time record: the system time `systemNs` was true when the TSC read `tsc`. */
+export interface TimeRecord { tsc: bigint; systemNs: bigint; mul: number; shift: number }
+
+/** The record Xen would publish at `instructions` of virtual time (default: now). Consistent by construction. */
+export function timeRecordAt(hv: Hypervisor, instructions = hv.clock.instructions): TimeRecord {
+  const ips = BigInt(Math.round(hv.clock.ips));
+  const n = BigInt(Math.max(0, Math.floor(instructions)));
+  const { mul, shift } = timeScale(hv.clock.tscHz);
+  return { tsc: (n * BigInt(Math.round(hv.clock.tscHz))) / ips, systemNs: (n * 1_000_000_000n) / ips, mul, shift };
+}
+
+/**
+ * Replaces the refresh the run loop does each time it schedules a domain: `hook(dom)` runs there instead (and may
+ * call publishTime, or do nothing so the record ages). `null` restores the default. The first record, written
+ * when the domain is built, is always published.
+ */
+export function setTimeRefreshHook(hv: Hypervisor, hook: ((dom: Domain) => void) | null): void {
+  if (hook) refreshHooks.set(hv, hook); else refreshHooks.delete(hv);
+}
+const refreshHooks = new WeakMap<Hypervisor, (dom: Domain) => void>();
+
+/** A whole update: version odd, every field, version even (what updateTime does by default, with `rec` = now). */
+export function publishTime(hv: Hypervisor, dom: Domain, rec: TimeRecord = timeRecordAt(hv)): void {
+  beginTimeUpdate(hv, dom, rec);
+  finishTimeUpdate(hv, dom, rec);
+}
+
+/**
+ * The first half of an update, as Xen writes it: version made odd, then tsc_timestamp. Until finishTimeUpdate,
+ * the record is torn (new tsc_timestamp, old system_time): a guest that reads it now and does not retry is wrong.
+ */
+export function beginTimeUpdate(hv: Hypervisor, dom: Domain, rec: TimeRecord): void {
+  const t = timeBase(dom);
+  const ver = hv.mem.read32(t + T.version);
+  if ((ver & 1) === 0) hv.mem.write32(t + T.version, (ver + 1) >>> 0);
+  write64(hv, t + T.tscTimestamp, rec.tsc);
+}
+
+/** The second half: system_time, the scale, then version made even (one more than the odd value). */
+export function finishTimeUpdate(hv: Hypervisor, dom: Domain, rec: TimeRecord): void {
+  const t = timeBase(dom);
+  write64(hv, t + T.tscTimestamp, rec.tsc);
+  write64(hv, t + T.systemTime, rec.systemNs);
+  hv.mem.write32(t + T.mul, rec.mul >>> 0);
+  hv.mem.write8(t + T.shift, rec.shift & 0xff);
+  const ver = hv.mem.read32(t + T.version);
+  hv.mem.write32(t + T.version, ((ver | 1) + 1) >>> 0);
+}
+
+/** What VCPU 0's vcpu_time_info holds now, as a guest would read it. */
+export function readTimeRecord(hv: Hypervisor, dom: Domain): TimeRecord & { version: number } {
+  const t = timeBase(dom);
+  const shift = hv.mem.read8(t + T.shift);
+  return {
+    version: hv.mem.read32(t + T.version),
+    tsc: read64(hv, t + T.tscTimestamp),
+    systemNs: read64(hv, t + T.systemTime),
+    mul: hv.mem.read32(t + T.mul),
+    shift: shift >= 0x80 ? shift - 0x100 : shift,
+  };
+}
+
+function timeBase(dom: Domain): number { return (dom.sharedInfoMfn << 12) + SI.time(0); }
+
+function read64(hv: Hypervisor, pa: number): bigint {
+  return BigInt(hv.mem.read32(pa) >>> 0) | (BigInt(hv.mem.read32(pa + 4) >>> 0) << 32n);
+}
