@@ -522,6 +522,13 @@ function checkPropertyAccess(ctx: Ctx, node: ts.PropertyAccessExpression): Expr 
   throw errorAt(node.name, `${typeName(e.type)} has no field '${prop}'`, e.type.k === 'ptr' ? 'index the pointer (p[i]) or convert it to a struct pointer' : 'fields belong to struct types');
 }
 
+/** True when a bitwise operator's operand is an unparenthesised comparison: the C precedence trap. */
+function comparedInside(node: ts.Node): boolean {
+  if (!ts.isBinaryExpression(node)) return false;
+  const cmp = (e: ts.Expression) => ts.isBinaryExpression(e) && e.operatorToken.kind >= ts.SyntaxKind.LessThanToken && e.operatorToken.kind <= ts.SyntaxKind.ExclamationEqualsEqualsToken;
+  return cmp(node.left) || cmp(node.right);
+}
+
 /** Brings two operands to one type: constants take the other side's type, narrower integers widen losslessly. */
 function unify(a: Expr, b: Expr, node: ts.Node, op: string): [Expr, Expr] {
   const ta = a.type, tb = b.type;
@@ -539,7 +546,9 @@ function unify(a: Expr, b: Expr, node: ts.Node, op: string): [Expr, Expr] {
   const other = guessed(a) ? tb : ta;
   const hint = g && other.k === 'int'
     ? `'${g.name}' became an i32 because it was declared from a bare number; give it the type you mean: let ${g.name}: ${typeName(other)} = ...`
-    : ta.k === 'int' && tb.k === 'int' ? `convert one side explicitly, e.g. ${typeName(tb)}(x) or ${typeName(ta)}(y)` : undefined;
+    : ta.k === 'int' && tb.k === 'int' ? `convert one side explicitly, e.g. ${typeName(tb)}(x) or ${typeName(ta)}(y)`
+    : ['&', '|', '^'].includes(op) && comparedInside(node) ? `'==' and the other comparisons bind tighter than '${op}' (as in C): x ${op} 1 == 1 means x ${op} (1 == 1); write (x ${op} 1) == 1`
+    : undefined;
   throw errorAt(node, `operands of '${op}' have different types: ${typeName(ta)} and ${typeName(tb)}`, hint);
 }
 
