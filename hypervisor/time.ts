@@ -119,6 +119,32 @@ export function finishTimeUpdate(hv: Hypervisor, dom: Domain, rec: TimeRecord): 
   hv.mem.write32(t + T.version, ((ver | 1) + 1) >>> 0);
 }
 
+/**
+ * The first half of a wall-clock change (Dom0 setting the time): wc_version made odd, then wc_sec. Until
+ * finishWallclockUpdate the wall clock is torn (new seconds, old nanoseconds).
+ */
+export function beginWallclockUpdate(hv: Hypervisor, dom: Domain, wc: { sec: number; nsec: number }): void {
+  const base = dom.sharedInfoMfn << 12;
+  const ver = hv.mem.read32(base + SI.wcVersion);
+  if ((ver & 1) === 0) hv.mem.write32(base + SI.wcVersion, (ver + 1) >>> 0);
+  hv.mem.write32(base + SI.wcSec, wc.sec >>> 0);
+}
+
+/** The second half: wc_sec, wc_nsec, then wc_version made even. */
+export function finishWallclockUpdate(hv: Hypervisor, dom: Domain, wc: { sec: number; nsec: number }): void {
+  const base = dom.sharedInfoMfn << 12;
+  hv.mem.write32(base + SI.wcSec, wc.sec >>> 0);
+  hv.mem.write32(base + SI.wcNsec, wc.nsec >>> 0);
+  const ver = hv.mem.read32(base + SI.wcVersion);
+  hv.mem.write32(base + SI.wcVersion, ((ver | 1) + 1) >>> 0);
+}
+
+/** The wall clock in shared_info now, as a guest would read it. */
+export function readWallclock(hv: Hypervisor, dom: Domain): { version: number; sec: number; nsec: number } {
+  const base = dom.sharedInfoMfn << 12;
+  return { version: hv.mem.read32(base + SI.wcVersion), sec: hv.mem.read32(base + SI.wcSec), nsec: hv.mem.read32(base + SI.wcNsec) };
+}
+
 /** What VCPU 0's vcpu_time_info holds now, as a guest would read it. */
 export function readTimeRecord(hv: Hypervisor, dom: Domain): TimeRecord & { version: number } {
   const t = timeBase(dom);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Hypervisor } from '../hypervisor.js';
 import { buildGuest } from '../../tests/guests/build.js';
 import {
-  beginTimeUpdate, finishTimeUpdate, publishTime, readTimeRecord, scaleDelta, setTimeRefreshHook, timeRecordAt, type TimeRecord,
+  beginTimeUpdate, beginWallclockUpdate, finishTimeUpdate, finishWallclockUpdate, publishTime, readWallclock, readTimeRecord, scaleDelta, setTimeRefreshHook, timeRecordAt, type TimeRecord,
 } from '../time.js';
 import type { Domain } from '../domain.js';
 
@@ -61,6 +61,17 @@ describe('time record controls', () => {
     finishTimeUpdate(hv, d, rec);
     expect(readTimeRecord(hv, d)).toEqual({ ...rec, version: old.version + 2 });
     expect(rec.shift).toBe(-1); // read back signed
+  });
+
+  it('a wall-clock change held half-written has an odd wc_version, new seconds and old nanoseconds', () => {
+    const hv = new Hypervisor({ wallclock: { sec: 1_000, nsec: 250 }, hostMemoryMiB: 16 });
+    const d = hv.createDomain({ kernel: buildGuest('spin'), memoryMiB: 8 });
+    const v = readWallclock(hv, d).version;
+    expect(v % 2).toBe(0);
+    beginWallclockUpdate(hv, d, { sec: 2_000, nsec: 999 });
+    expect(readWallclock(hv, d)).toEqual({ version: v + 1, sec: 2_000, nsec: 250 });
+    finishWallclockUpdate(hv, d, { sec: 2_000, nsec: 999 });
+    expect(readWallclock(hv, d)).toEqual({ version: v + 2, sec: 2_000, nsec: 999 });
   });
 
   it('an update scheduled on hv.timers lands at that exact instruction', () => {
