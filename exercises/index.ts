@@ -1,5 +1,6 @@
 // The course: every exercise, in order. The grader reads this list; a new exercise adds one line here.
 import type { Exercise } from '../grader/api.js';
 import { exercise as hello } from './01-hello/exercise.js';
+import { exercise as gettimeofday } from './02-gettimeofday/exercise.js';
 
-export const exercises: Exercise[] = [hello];
+export const exercises: Exercise[] = [hello, gettimeofday];

@@ -1,5 +1,6 @@
 // Hidden checks by exercise id. The student hand-out replaces this file with an empty table.
 import type { Check } from '../api.js';
 import { hidden01 } from './01-hello.js';
+import { hidden02 } from './02-gettimeofday.js';
 
-export const hiddenChecks: Record<string, Check[]> = { '01': hidden01 };
+export const hiddenChecks: Record<string, Check[]> = { '01': hidden01, '02': hidden02 };

@@ -1,0 +1,160 @@
+// Exercise 02 end to end: the reference passes under every seed (the exercise's own and a sweep of others), the
+// starter fails pointing at its TODOs, and every typical wrong solution under grader/wrong/02-gettimeofday fails the
+// checks its expect.json names, with the outcome and message given there. Also: the seeds vary what the README says
+// they vary, and the hypervisor really did update the time while the reference was between its version reads.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Check, Exercise, RunObservation } from '../api.js';
+import { courseExercises, findExercise } from '../course.js';
+import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
+import { kitPath } from '../paths.js';
+import { timeScale } from '../../hypervisor/time.js';
+import { timePlan, type TimeObservation } from '../../exercises/02-gettimeofday/time-plan.js';
+
+const exercise = findExercise('02', courseExercises())!;
+const reference = kitPath('grader', 'solutions', '02-gettimeofday');
+const wrongRoot = kitPath('grader', 'wrong', '02-gettimeofday');
+const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
+
+interface Expect {
+  checks: Record<string, { outcome: string; says?: string }>;
+}
+
+const results = new Map<string, ExerciseResult>();
+
+beforeAll(async () => {
+  const jobs: [string, string][] = [
+    ['reference', reference],
+    ['starter', kitPath('exercises', '02-gettimeofday')],
+    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
+  ];
+  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
+  for (let i = 0; i < jobs.length; i += 2) {
+    const batch = jobs.slice(i, i + 2);
+    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
+    batch.forEach(([name], k) => results.set(name, done[k]!));
+  }
+}, 240_000);
+
+/** Grades with a check that records each run's observation, under the given seeds. */
+async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
+  const runs: RunObservation[] = [];
+  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
+  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
+  await gradeExercise(ex, dir);
+  return runs;
+}
+
+describe('exercise 02 (gettimeofday)', () => {
+  it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
+    expect(exercise.seeds!.length).toBeGreaterThanOrEqual(4);
+    expect(wrongCases.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('gives the reference solution full marks under every seed of the exercise', () => {
+    const r = results.get('reference')!;
+    expect(r.checks.map((c) => [c.id, c.outcome, c.actual])).toEqual(exercise.checks.map((c) => [c.id, 'PASS', undefined]));
+    expect(r.outcome).toBe('PASS');
+    expect(r.score).toBe(r.maxScore);
+    expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
+  });
+
+  it('gives the reference full marks under 24 more seeds', async () => {
+    const seeds = Array.from({ length: 24 }, (_, i) => 100 + i * 37);
+    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
+    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
+  }, 60_000);
+
+  it('fails the starter with hints that point at its TODO lines', () => {
+    const r = results.get('starter')!;
+    const starter = fs.readFileSync(kitPath('exercises', '02-gettimeofday', 'kernel', 'gettimeofday.ts'), 'utf8').split('\n');
+    const line = (n: number) => `kernel/gettimeofday.ts:${starter.findIndex((l) => l.includes(`TODO ${n}`)) + 1} (TODO ${n})`;
+    expect(r.build.ok).toBe(true);
+    expect(r.score).toBe(0);
+    expect(r.outcome).toBe('FAIL');
+    const byId = Object.fromEntries(r.checks.map((c) => [c.id, c]));
+    expect(byId['maps-shared-info']!.hint).toContain(line(1));
+    expect(byId['time-of-day']!.outcome).toBe('FAIL');
+    expect(byId['time-of-day']!.hint).toContain(line(1));
+    expect(byId['monotonic']!.hint).toContain(line(2));
+    expect(byId['monotonic']!.hint).toContain(line(5));
+    expect(byId['retries-during-update']!.outcome).toBe('NOT RUN');
+    expect(byId['large-delta']!.outcome).toBe('NOT RUN');
+    expect(byId['own-implementation']!.outcome).toBe('NOT RUN');
+  });
+
+  for (const name of wrongCases) {
+    it(`fails the wrong solution '${name}' with its teaching message`, () => {
+      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
+      const r = results.get(name)!;
+      expect(r.outcome).not.toBe('PASS');
+      expect(r.score).toBeLessThan(r.maxScore);
+      for (const [id, w] of Object.entries(want.checks)) {
+        const c = r.checks.find((x) => x.id === id);
+        expect(c, `check ${id}`).toBeDefined();
+        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
+        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
+      }
+    });
+  }
+
+  it('names the seed a check failed under, so the student can rerun it with --seed', () => {
+    const r = results.get('negative-shift-ignored')!;
+    const shiftOf = (seed: number) => timeScale(timePlan(seed).tscHz).shift;
+    const firstNegative = exercise.seeds!.find((s) => shiftOf(s) < 0)!;
+    expect(r.seed).toBe(firstNegative);
+    expect(r.checks.find((c) => c.id === 'time-of-day')!.actual).toMatch(new RegExp(`^with --seed ${firstNegative}: `));
+  });
+
+  it('varies the TSC frequency (negative, zero and positive shifts), the epoch and the machine\'s uptime by seed', () => {
+    const plans = exercise.seeds!.map(timePlan);
+    const shifts = new Set(plans.map((p) => timeScale(p.tscHz).shift));
+    expect([...shifts].some((s) => s < 0) && shifts.has(0) && [...shifts].some((s) => s > 0)).toBe(true);
+    expect(new Set(plans.map((p) => p.wallclock.sec)).size).toBe(plans.length);
+    expect(plans.every((p) => p.wallclock.nsec > 0 || p.wallclock.nsec === 0)).toBe(true);
+    expect(new Set(plans.map((p) => p.bootAt)).size).toBe(plans.length);
+    for (const p of plans) {
+      expect(p.calls.some((c) => c.kind === 'burst')).toBe(true);
+      expect(p.calls.some((c) => c.age >= 5e9)).toBe(true); // a record seconds old: a product beyond 64 bits
+    }
+  });
+
+  it('updates the time while the reference is between its version reads: its burst calls spin through the whole update', async () => {
+    const runs = await observe(reference, [1, 3]);
+    for (const run of runs) {
+      const o = run.extra as unknown as TimeObservation;
+      const bursts = o.writes.map((w, k) => ({ w, next: o.writes[k + 1] })).filter(({ w }) => w.plan?.kind === 'burst');
+      expect(bursts.length).toBeGreaterThanOrEqual(2);
+      for (const { w, next } of bursts) {
+        expect(w.holdEnd! - w.at).toBe(w.plan!.hold);
+        expect(w.burstEnd! - w.holdEnd!).toBe(w.plan!.storm);
+        expect(next!.at).toBeGreaterThan(w.burstEnd!); // the call did not return before the last update
+      }
+      expect(o.readings.length).toBe(8);
+      expect(o.readings.every((r) => r.ok)).toBe(true);
+      // The hypervisor's view of the printed time, to the microsecond: each window is a few microseconds wide.
+      expect(o.readings.every((r) => r.hiUs - r.loUs < 20)).toBe(true);
+    }
+  });
+
+  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
+    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { out += d; });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '02-gettimeofday', 'kernel')), tsc(kitPath('grader', 'solutions', '02-gettimeofday', 'kernel'))]);
+    expect(starter).toEqual({ code: 0, out: '' });
+    expect(ref).toEqual({ code: 0, out: '' });
+  }, 60_000);
+
+  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
+    clearBuildCache();
+    const again = await gradeExercise(exercise, path.join(wrongRoot, 'no-retry-on-change'), { hidden: true, noCache: true });
+    expect(again).toEqual(results.get('no-retry-on-change'));
+  }, 60_000);
+});
