@@ -93,6 +93,10 @@ export function hypervisorFor(seed: number): Partial<HypervisorOptions> {
   return { clock: { tscHz: p.tscHz }, wallclock: p.wallclock };
 }
 
+/** A console write after which the next gettimeofday call begins: main.ts's header or one of its readings. */
+const TRIGGER = /^(gettimeofday: |time \d)/m;
+const READING = /^time (\d+)\.(\d+)/m;
+
 /** One console write of the guest and the plan Xen carried out for the call that followed it. */
 export interface WriteEvent {
   /** Instructions of virtual time at the write (the console_io hypercall). */
@@ -149,6 +153,7 @@ export function setupTime(ctx: SetupContext): RunHooks {
   let guest: Domain | undefined;
   let chain: { cancelled: boolean } = { cancelled: true };
   let wc = { ...plan.wallclock };
+  let triggers = 0;
   const at = (t: number, anchorAge: number): TimeRecord => timeRecordAt(hv, t - anchorAge);
   const after = (dom: Domain, delay: number, fn: () => void, token: { cancelled: boolean }) => {
     hv.timers.add({ deadline: hv.clock.instructions + delay, domid: dom.domid, fire: () => { if (!token.cancelled) fn(); } });
@@ -159,9 +164,11 @@ export function setupTime(ctx: SetupContext): RunHooks {
     const dom = guest;
     const now = hv.clock.instructions;
     const ev: WriteEvent = { at: now, text };
-    const p = plan.calls[writes.length];
     writes.push(ev);
-    chain.cancelled = true; // a write in the middle of a burst ends it
+    // Only the header and the "time" lines start the next call's plan: a student's own debugging output does not.
+    if (!TRIGGER.test(text)) return;
+    const p = plan.calls[triggers++];
+    chain.cancelled = true; // the previous call's updates, if any are left, stop here
     if (!p) return;
     ev.plan = p;
     const token = { cancelled: false };
@@ -280,15 +287,17 @@ function analyse(plan: TimePlan, ips: number, mfn: number, writes: WriteEvent[])
   let wcNs = BigInt(plan.wallclock.sec) * 1_000_000_000n + BigInt(plan.wallclock.nsec);
   const scale = timeScale(plan.tscHz);
   const readings: Reading[] = [];
-  for (let k = 1; k < writes.length; k++) {
-    const m = /time (\d+)\.(\d+)/.exec(writes[k]!.text);
-    const prev = writes[k - 1]!;
-    if (!m || !prev.plan) continue;
-    const p = prev.plan;
-    const lo = prev.at, hi = writes[k]!.at;
-    if (prev.wallclock) wcNs = BigInt(prev.wallclock.sec) * 1_000_000_000n + BigInt(prev.wallclock.nsec); // stepped during the call
+  let prev: WriteEvent | undefined; // the write that started the current call, with its plan
+  for (let k = 0; k < writes.length; k++) {
+    const m = READING.exec(writes[k]!.text);
+    const started = prev;
+    if (TRIGGER.test(writes[k]!.text)) prev = writes[k];
+    if (!m || !started?.plan) continue;
+    const p = started.plan;
+    const lo = started.at, hi = writes[k]!.at;
+    if (started.wallclock) wcNs = BigInt(started.wallclock.sec) * 1_000_000_000n + BigInt(started.wallclock.nsec); // stepped during the call
     // The record a correct call read: published at the start (fresh) or the end of the storm (burst).
-    const publishedAt = p.kind === 'burst' ? prev.burstEnd ?? prev.at : prev.at;
+    const publishedAt = p.kind === 'burst' ? started.burstEnd ?? started.at : started.at;
     const rec: TimeRecord = { ...recordAt(plan, ips, publishedAt - p.age), ...scale };
     const truth: Truth = { wcNs, ips: BigInt(Math.round(ips)), hz: BigInt(plan.tscHz), rec };
     // The extrapolation's rounding: at most 1 ns per 2^31 ns of delta, and the TSC's tick.
@@ -299,7 +308,7 @@ function analyse(plan: TimePlan, ips: number, mfn: number, writes: WriteEvent[])
     const printedUs = sec * 1e6 + usec;
     const cls: ReadingClass = p.age >= NS ? 'large' : p.kind === 'fresh' ? 'fresh' : 'burst';
     const ok = usecText.length === 6 && usec < 1e6 && printedUs >= loUs && printedUs <= hiUs;
-    const r: Reading = { index: readings.length, line: writes[k]!.text.trim(), cls, sec, usec, loUs, hiUs, ok };
+    const r: Reading = { index: readings.length, line: m[0], cls, sec, usec, loUs, hiUs, ok };
     if (p.kind === 'burst') { r.updated = 'time record'; r.hold = p.hold!; r.storm = p.storm!; }
     if (p.kind === 'wcstep') { r.updated = 'wall clock'; r.hold = p.hold!; }
     if (!ok) {

@@ -4,6 +4,7 @@
 // they vary, and the hypervisor really did update the time while the reference was between its version reads.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Check, Exercise, RunObservation } from '../api.js';
@@ -65,6 +66,23 @@ describe('exercise 02 (gettimeofday)', () => {
     const seeds = Array.from({ length: 24 }, (_, i) => 100 + i * 37);
     const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
     expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
+  }, 60_000);
+
+  it('passes a correct kernel that prints its own debugging lines in the middle of each call', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-ex02-'));
+    try {
+      fs.cpSync(reference, dir, { recursive: true });
+      const file = path.join(dir, 'kernel', 'gettimeofday.ts');
+      const src = fs.readFileSync(file, 'utf8')
+        .replace('import { HYPERVISOR_update_va_mapping } from "minios/hypercalls";', '$&\nimport { printk } from "minios/console";')
+        .replace('  const now = rdtsc();', '  printk("debug: version %u\\n", version);\n$&');
+      expect(src).toContain('printk("debug');
+      fs.writeFileSync(file, src);
+      const r = await gradeExercise(exercise, dir, { hidden: true });
+      expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('fails the starter with hints that point at its TODO lines', () => {
