@@ -152,6 +152,7 @@ export function setupTime(ctx: SetupContext): RunHooks {
   const writes: WriteEvent[] = [];
   let guest: Domain | undefined;
   let chain: { cancelled: boolean } = { cancelled: true };
+  let unfinished: (() => void) | undefined; // completes a half-written update the next call must not inherit
   let wc = { ...plan.wallclock };
   let triggers = 0;
   const at = (t: number, anchorAge: number): TimeRecord => timeRecordAt(hv, t - anchorAge);
@@ -168,7 +169,9 @@ export function setupTime(ctx: SetupContext): RunHooks {
     // Only the header and the "time" lines start the next call's plan: a student's own debugging output does not.
     if (!TRIGGER.test(text)) return;
     const p = plan.calls[triggers++];
-    chain.cancelled = true; // the previous call's updates, if any are left, stop here
+    chain.cancelled = true; // the previous call's updates, if any are left, stop here (a wrong kernel printed early)
+    unfinished?.();
+    unfinished = undefined;
     if (!p) return;
     ev.plan = p;
     const token = { cancelled: false };
@@ -181,12 +184,15 @@ export function setupTime(ctx: SetupContext): RunHooks {
       wc = newWc;
       ev.wallclock = newWc;
       beginWallclockUpdate(hv, dom, newWc);
-      after(dom, p.hold!, () => { finishWallclockUpdate(hv, dom, newWc); ev.holdEnd = ev.burstEnd = hv.clock.instructions; }, token);
+      unfinished = () => finishWallclockUpdate(hv, dom, newWc);
+      after(dom, p.hold!, () => { unfinished = undefined; finishWallclockUpdate(hv, dom, newWc); ev.holdEnd = ev.burstEnd = hv.clock.instructions; }, token);
       return;
     }
     const torn = at(now, p.altAge!);
     beginTimeUpdate(hv, dom, torn);
+    unfinished = () => finishTimeUpdate(hv, dom, torn);
     after(dom, p.hold!, () => {
+      unfinished = undefined;
       finishTimeUpdate(hv, dom, torn);
       ev.holdEnd = hv.clock.instructions;
       let left = p.storm!;
