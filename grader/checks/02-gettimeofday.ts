@@ -49,7 +49,7 @@ export const ownImplementation: Check = {
   dependsOn: ['time-of-day'], // only a kernel that reads the time can read it with its own code
   run(ctx) {
     for (const [file, text] of Object.entries(ctx.sources)) {
-      const m = /from\s+["']minios\/(time|hypervisor)["']/.exec(text);
+      const m = /(?:from|import)\s+["']minios\/(time|hypervisor)["']/.exec(text);
       if (m) {
         const line = lineOf(text, m[0]);
         return fail('gettimeofday and the shared info mapping written in the exercise\'s own files', `${file}${line ? `:${line}` : ''} imports "minios/${m[1]}"`,
