@@ -1,4 +1,4 @@
-// xenlab build FILE.ts [-o KERNEL] [--listing]: compile a kernel-language file (and what it imports) to an ELF32
+// xenlab build FILE.ts [-o|--out KERNEL] [--listing]: compile a kernel-language file (and what it imports) to an ELF32
 // Xen PV kernel. Diagnostics go to stderr as file:line:column; the exit status is 0 built, 1 compile errors, 2 bad usage.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,10 +31,10 @@ export function printDiagnostics(r: Extract<CompileResult, { ok: false }>): void
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('build', argv.map((a) => (a === '-o' ? '--output' : a)), { output: 'string', listing: 'boolean' });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab build FILE.ts [-o|--output KERNEL] [--listing]');
+  const { positionals, options } = parseArgs('build', argv.map((a) => (a === '-o' ? '--out' : a)), { out: 'string', output: 'string', listing: 'boolean' });
+  if (positionals.length !== 1) throw new UsageError('usage: xenlab build FILE.ts [-o|--out KERNEL] [--listing]');
   const file = positionals[0]!;
-  const out = (options.output ?? file.replace(/\.ts$/, '.elf')) as string;
+  const out = (options.out ?? options.output ?? file.replace(/\.ts$/, '.elf')) as string;
   const r = buildKernelFile('build', file, { listing: Boolean(options.listing) });
   if (!r.ok) {
     printDiagnostics(r);
