@@ -2,5 +2,6 @@
 import type { Exercise } from '../grader/api.js';
 import { exercise as hello } from './01-hello/exercise.js';
 import { exercise as gettimeofday } from './02-gettimeofday/exercise.js';
+import { exercise as consoleRing } from './04-console/exercise.js';
 
-export const exercises: Exercise[] = [hello, gettimeofday];
+export const exercises: Exercise[] = [hello, gettimeofday, consoleRing];

@@ -2,5 +2,6 @@
 import type { Check } from '../api.js';
 import { hidden01 } from './01-hello.js';
 import { hidden02 } from './02-gettimeofday.js';
+import { hidden04 } from './04-console.js';
 
-export const hiddenChecks: Record<string, Check[]> = { '01': hidden01, '02': hidden02 };
+export const hiddenChecks: Record<string, Check[]> = { '01': hidden01, '02': hidden02, '04': hidden04 };
