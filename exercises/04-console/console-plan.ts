@@ -122,6 +122,8 @@ export interface ConsoleObservation {
   inputBacklog: number;
   /** Bytes typed by the end of the run. */
   typedBytes: number;
+  /** The most unread bytes Dom0 found in out[] when it answered, and the most typed bytes it had to hold back. */
+  peaks: { out: number; backlog: number };
   /** The console page's indices after the run. */
   final: { in_cons: number; in_prod: number; out_cons: number; out_prod: number };
   /** Instructions the guest ran, and the virtual time it used its CPU budget up (then it was paused). */
@@ -148,6 +150,7 @@ export function setupConsole(ctx: SetupContext): RunHooks {
   let quietRan: number | undefined;
   let answer: (() => void) | undefined;
   let scheduled = false;
+  const peaks = { out: 0, backlog: 0 };
   const page = () => {
     const b = host.hv.port(dom!.domid).readFrame(dom!.consoleMfn, XENCONS.in_cons, 16);
     return { in_cons: u32le(b), in_prod: u32le(b.subarray(4)), out_cons: u32le(b.subarray(8)), out_prod: u32le(b.subarray(12)) };
@@ -169,9 +172,20 @@ export function setupConsole(ctx: SetupContext): RunHooks {
         notifications++;
         if (scheduled) return;
         scheduled = true;
-        host.hv.timers.add({ deadline: host.hv.clock.instructions + plan.latency, domid: dom!.domid, fire: () => { scheduled = false; answer!(); } });
+        host.hv.timers.add({ deadline: host.hv.clock.instructions + plan.latency, domid: dom!.domid, fire: () => {
+          scheduled = false;
+          const p = page();
+          peaks.out = Math.max(peaks.out, (p.out_prod - p.out_cons) >>> 0);
+          answer!();
+        } });
       };
-      for (const e of plan.inputs) at(e.at, () => { typedBytes += e.text.length; con.input(e.text); });
+      for (const e of plan.inputs) {
+        at(e.at, () => {
+          typedBytes += e.text.length;
+          con.input(e.text);
+          peaks.backlog = Math.max(peaks.backlog, con.inputBacklog);
+        });
+      }
       at(plan.quiet.from, () => { quietStart = dom!.instructionsRun; });
       at(plan.quiet.to, () => { if (quietStart !== undefined) quietRan = dom!.instructionsRun - quietStart; });
     },
@@ -195,6 +209,7 @@ export function setupConsole(ctx: SetupContext): RunHooks {
         ...(con?.broken ? { broken: con.broken } : {}),
         inputBacklog: con?.inputBacklog ?? 0,
         typedBytes,
+        peaks,
         final: page(),
         cpu: dom.instructionsRun,
         cpuBudget: CPU_BUDGET,

@@ -135,6 +135,15 @@ function judgeEcho(ctx: CheckContext, o: ConsoleObservation, upto: number, expec
       `take from in[] only what you can keep, and leave the rest there: in[] is the buffer, and Dom0 holds what does not fit until you advance in_cons and notify. Copying in[] into a smaller buffer and dropping the overflow loses keystrokes (see ${todo(ctx, 4)})`);
   }
   const got = echo.slice(0, want.length);
+  const unread = (o.final.in_prod - o.final.in_cons) >>> 0;
+  if (want.startsWith(got) && unread > 0 && unread <= IN_SIZE && ctx.run.end !== 'shutdown') {
+    const wrapped = o.final.in_prod < o.final.in_cons;
+    return fail(expected,
+      `the echo stopped after ${num(echo.length)} bytes while in[] held ${num(unread)} bytes the kernel never took (in_cons = ${hex(o.final.in_cons)}, in_prod = ${hex(o.final.in_prod)}${wrapped ? ': in_prod has wrapped past 2^32 and is now smaller than in_cons' : ''})`,
+      wrapped
+        ? `the indices are free-running u32 counters: there is input when in_prod != in_cons, and in_prod - in_cons bytes of it (u32 subtraction wraps as it should); never compare them with <, >= and the like (see ${todo(ctx, 4)})`
+        : `Dom0 notified the console channel when the input came: the kernel must wake on that event and read in[] (see ${todo(ctx, 1)} and ${todo(ctx, 6)})`);
+  }
   if (want.startsWith(got)) {
     if (o.inputBacklog > 0) {
       return fail(expected, `the echo stopped after ${num(echo.length)} bytes, with ${num(o.inputBacklog)} typed bytes still waiting for room in in[]`,

@@ -1,0 +1,165 @@
+// Exercise 04 end to end: the reference passes under every seed (the exercise's own and more), the starter fails
+// pointing at its TODOs, and every typical wrong solution under grader/wrong/04-console fails the checks its
+// expect.json names, with the outcome and message given there (and under the seed given there). Also: the session
+// really makes the reference wait for room, hold input back and sleep, and the barrier check reads sources right.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Check, CheckContext, Exercise, RunObservation } from '../api.js';
+import { courseExercises, findExercise } from '../course.js';
+import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
+import { kitPath } from '../paths.js';
+import { usesBarriers } from '../checks/04-console.js';
+import {
+  consolePlan, CPU_BUDGET, IN_SIZE, OUT_SIZE, OUTPUT_TEXT, typedText, type ConsoleObservation,
+} from '../../exercises/04-console/console-plan.js';
+
+const exercise = findExercise('04', courseExercises())!;
+const reference = kitPath('grader', 'solutions', '04-console');
+const wrongRoot = kitPath('grader', 'wrong', '04-console');
+const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
+
+interface Expect {
+  seed?: number;
+  checks: Record<string, { outcome: string; says?: string }>;
+}
+
+const results = new Map<string, ExerciseResult>();
+
+beforeAll(async () => {
+  const jobs: [string, string][] = [
+    ['reference', reference],
+    ['starter', kitPath('exercises', '04-console')],
+    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
+  ];
+  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
+  for (let i = 0; i < jobs.length; i += 2) {
+    const batch = jobs.slice(i, i + 2);
+    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
+    batch.forEach(([name], k) => results.set(name, done[k]!));
+  }
+}, 240_000);
+
+/** Grades with a check that records each run's observation, under the given seeds. */
+async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
+  const runs: RunObservation[] = [];
+  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
+  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
+  await gradeExercise(ex, dir);
+  return runs;
+}
+
+describe('exercise 04 (console)', () => {
+  it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
+    expect(exercise.seeds!.length).toBeGreaterThanOrEqual(4);
+    expect(wrongCases.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('gives the reference solution full marks under every seed of the exercise', () => {
+    const r = results.get('reference')!;
+    expect(exercise.checks.filter((c) => c.hidden).map((c) => c.id)).toEqual(['own-driver', 'uses-barriers']);
+    expect(r.checks.map((c) => [c.id, c.outcome, c.actual])).toEqual(exercise.checks.map((c) => [c.id, 'PASS', undefined]));
+    expect(r.outcome).toBe('PASS');
+    expect(r.score).toBe(r.maxScore);
+    expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
+  });
+
+  it('gives the reference full marks under 12 more seeds', async () => {
+    const seeds = Array.from({ length: 12 }, (_, i) => 100 + i * 37);
+    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
+    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
+  }, 60_000);
+
+  it('fails the starter with hints that point at its TODO lines', () => {
+    const r = results.get('starter')!;
+    const starter = fs.readFileSync(kitPath('exercises', '04-console', 'kernel', 'xencons.ts'), 'utf8').split('\n');
+    const line = (n: number) => `kernel/xencons.ts:${starter.findIndex((l) => l.includes(`TODO ${n}`)) + 1} (TODO ${n})`;
+    expect(r.build.ok).toBe(true);
+    expect(r.score).toBe(0);
+    expect(r.outcome).toBe('TIMEOUT'); // start_kernel's echo loop spins on a read that returns nothing
+    const byId = Object.fromEntries(r.checks.map((c) => [c.id, c]));
+    expect(byId['output-whole']!.actual).toContain('out_prod never moved');
+    for (const n of [1, 2, 3]) expect(byId['output-whole']!.hint).toContain(line(n));
+    expect(byId['blocks-when-idle']!.outcome).toBe('TIMEOUT');
+    expect(byId['blocks-when-idle']!.hint).toContain(line(6));
+    for (const id of ['echoes-typing', 'loses-no-input', 'own-driver', 'uses-barriers']) expect(byId[id]!.outcome).toBe('NOT RUN');
+  });
+
+  for (const name of wrongCases) {
+    it(`fails the wrong solution '${name}' with its teaching message`, () => {
+      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
+      const r = results.get(name)!;
+      expect(r.outcome).not.toBe('PASS');
+      expect(r.score).toBeLessThan(r.maxScore);
+      if (want.seed !== undefined) expect(r.seed).toBe(want.seed);
+      for (const [id, w] of Object.entries(want.checks)) {
+        const c = r.checks.find((x) => x.id === id);
+        expect(c, `check ${id}`).toBeDefined();
+        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
+        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
+      }
+    });
+  }
+
+  it('varies the ring start indices by seed: from 0, wrapping past 2^32 in each ring, and unaligned', () => {
+    const plans = exercise.seeds!.map(consolePlan);
+    const wraps = (start: number, bytes: number) => start + bytes > 2 ** 32;
+    expect(plans.some((p) => p.outStart === 0 && p.inStart === 0)).toBe(true);
+    expect(plans.some((p) => wraps(p.outStart, OUTPUT_TEXT.length))).toBe(true);
+    expect(plans.some((p) => wraps(p.inStart, typedText(p).length))).toBe(true);
+    expect(plans.some((p) => p.outStart % OUT_SIZE !== 0 && !wraps(p.outStart, 2 * OUTPUT_TEXT.length))).toBe(true);
+    expect(new Set(plans.map((p) => p.latency)).size).toBe(plans.length);
+    for (const p of plans) {
+      expect(OUTPUT_TEXT.length).toBeGreaterThan(2 * OUT_SIZE);
+      expect(p.inputs.find((e) => e.kind === 'paste')!.text.length).toBeGreaterThan(2 * IN_SIZE);
+      expect(p.inputs.some((e) => e.kind === 'early')).toBe(true);
+      expect(p.inputs.at(-1)!.text).toBe('\x04');
+    }
+  });
+
+  it('makes the reference wait for room, makes Dom0 hold typed input back, and sees the reference sleep', async () => {
+    const runs = await observe(reference, [1, 2]);
+    for (const run of runs) {
+      const o = run.extra as unknown as ConsoleObservation;
+      expect(o.peaks.out).toBe(OUT_SIZE); // the ring was full: only flow control got the text through
+      expect(o.peaks.backlog).toBeGreaterThan(0); // input came faster than the guest made room for it
+      expect(o.inputBacklog).toBe(0);
+      expect(o.quiet.ran).toBe(0);
+      expect(o.cpu).toBeLessThan(CPU_BUDGET / 2);
+      expect(run.hypercalls.filter((h) => h.name === 'sched_op' && h.args[0] === 1).length).toBeGreaterThan(20);
+      expect(o.final.out_prod).toBe(o.final.out_cons);
+      expect(o.final.in_prod).toBe(o.final.in_cons);
+    }
+  });
+
+  it('checks barriers in the driver\'s source, not in its comments', () => {
+    const source = fs.readFileSync(path.join(reference, 'kernel', 'xencons.ts'), 'utf8');
+    const ctx = (text: string) => ({ sources: { 'kernel/xencons.ts': text } }) as unknown as CheckContext;
+    const verdict = (text: string) => { const v = usesBarriers.run(ctx(text)); return v.pass ? 'PASS' : v.actual; };
+    expect(verdict(source)).toBe('PASS');
+    expect(verdict(source.replace('  wmb(); //', '  // wmb();'))).toMatch(/publishes out_prod with no wmb\(\)/);
+    expect(verdict(source.replace('  rmb(); //', '  //'))).toMatch(/reads in\[\] with no rmb\(\)/);
+    expect(verdict(source.replace('  mb(); // done reading', '  // done reading'))).toMatch(/writes in_cons\) with no mb\(\)/);
+    expect(verdict(source.replace('  mb(); // done reading', '  rmb(); // done reading'))).toMatch(/with no mb\(\)/);
+  });
+
+  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
+    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { out += d; });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '04-console', 'kernel')), tsc(kitPath('grader', 'solutions', '04-console', 'kernel'))]);
+    expect(starter).toEqual({ code: 0, out: '' });
+    expect(ref).toEqual({ code: 0, out: '' });
+  }, 60_000);
+
+  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
+    clearBuildCache();
+    const again = await gradeExercise(exercise, path.join(wrongRoot, 'drops-input'), { hidden: true, noCache: true });
+    expect(again).toEqual(results.get('drops-input'));
+  }, 60_000);
+});
