@@ -207,7 +207,13 @@ export const blocksWhenIdle: Check = {
     const expected = `a kernel that sleeps while it waits: sched_op(SCHEDOP_block) calls, next to no instructions run in a quiet stretch, and its CPU budget of ${num(CPU_BUDGET)} instructions never used up`;
     const spin = spun(ctx, o, expected, 'it never slept long enough');
     const blocks = ctx.calls('sched_op').filter((c) => c.args[0] === 1).length;
-    if (spin && !spin.pass) return blocks ? spin : { ...spin, actual: `${spin.actual}; it never called sched_op(SCHEDOP_block)` };
+    const yields = ctx.calls('sched_op').filter((c) => c.args[0] === 0).length;
+    if (spin && !spin.pass) {
+      if (blocks) return spin;
+      return yields
+        ? { ...spin, actual: `${spin.actual}; it called sched_op(SCHEDOP_yield) ${num(yields)} times and never SCHEDOP_block`, hint: `yield gives up the CPU but leaves the domain runnable, so with nothing else to run Xen comes straight back: that is still a spin. Block instead: see ${todo(ctx, 6)}` }
+        : { ...spin, actual: `${spin.actual}; it never called sched_op(SCHEDOP_block)` };
+    }
     if (blocks === 0) {
       return fail(expected, 'the kernel never called sched_op(SCHEDOP_block)', `wait for room and for input by sleeping in Xen: see ${todo(ctx, 6)}`);
     }

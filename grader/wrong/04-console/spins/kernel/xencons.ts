@@ -16,7 +16,7 @@ function MASK_XENCONS_IDX(idx: u32, size: u32): u32 {
   return idx & (size - 1);
 }
 
-/** The event only has to wake us from sched_op(SCHEDOP_block): the waiting code reads the indices again. */
+/** Nothing to do: the waiting loop reads the indices again. */
 function xencons_handler(port: u32, regs: VoidPtr, data: VoidPtr): void {}
 
 export function xencons_init(si: Ptr<start_info_t>): void {
