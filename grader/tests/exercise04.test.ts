@@ -12,7 +12,7 @@ import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js
 import { kitPath } from '../paths.js';
 import { usesBarriers } from '../checks/04-console.js';
 import {
-  consolePlan, CPU_BUDGET, IN_SIZE, OUT_SIZE, OUTPUT_TEXT, typedText, type ConsoleObservation,
+  consolePlan, CPU_BUDGET, IN_SIZE, OUT_SIZE, OUTPUT_TEXT, SESSION_BUDGET, typedText, type ConsoleObservation,
 } from '../../exercises/04-console/console-plan.js';
 
 const exercise = findExercise('04', courseExercises())!;
@@ -115,6 +115,18 @@ describe('exercise 04 (console)', () => {
       expect(p.inputs.find((e) => e.kind === 'paste')!.text.length).toBeGreaterThan(2 * IN_SIZE);
       expect(p.inputs.some((e) => e.kind === 'early')).toBe(true);
       expect(p.inputs.at(-1)!.text).toBe('\x04');
+    }
+  });
+
+  it('types in order and ends the session in time under any seed: arrivals increase, the quiet stretch follows the last key', () => {
+    for (let seed = 1; seed <= 500; seed++) {
+      const p = consolePlan(seed);
+      expect(p.inputs.every((e, i) => i === 0 || e.at > p.inputs[i - 1]!.at), `seed ${seed}`).toBe(true);
+      const end = p.inputs.at(-1)!;
+      expect(end.at).toBeGreaterThanOrEqual(p.quiet.to);
+      expect(end.at).toBeLessThan(SESSION_BUDGET - 500_000);
+      expect(p.quiet.from).toBeGreaterThan(p.inputs.at(-2)!.at + 200_000);
+      expect(p.quiet.from).toBeGreaterThan(CPU_BUDGET); // a spinner is out of CPU before the quiet stretch
     }
   });
 
