@@ -2,6 +2,7 @@
 import type { Exercise } from '../grader/api.js';
 import { exercise as hello } from './01-hello/exercise.js';
 import { exercise as gettimeofday } from './02-gettimeofday/exercise.js';
+import { exercise as grantSharing } from './03-grant-sharing/exercise.js';
 import { exercise as consoleRing } from './04-console/exercise.js';
 
-export const exercises: Exercise[] = [hello, gettimeofday, consoleRing];
+export const exercises: Exercise[] = [hello, gettimeofday, grantSharing, consoleRing];

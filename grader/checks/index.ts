@@ -2,6 +2,7 @@
 import type { Check } from '../api.js';
 import { hidden01 } from './01-hello.js';
 import { hidden02 } from './02-gettimeofday.js';
+import { hidden03 } from './03-grant-sharing.js';
 import { hidden04 } from './04-console.js';
 
-export const hiddenChecks: Record<string, Check[]> = { '01': hidden01, '02': hidden02, '04': hidden04 };
+export const hiddenChecks: Record<string, Check[]> = { '01': hidden01, '02': hidden02, '03': hidden03, '04': hidden04 };

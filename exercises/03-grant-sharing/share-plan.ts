@@ -1,0 +1,262 @@
+// Exercise 03's run setup: the two domains' XenStore directories and secrets, a scheduler that lets the grader
+// watch the granter's grant table after every instruction it runs, a log of both domains' grant-table operations
+// read back from guest memory, and the analysis the checks judge (stored in run.extra).
+//
+// What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, and
+// how long the mapper runs before the granter gets the CPU back (so events and XenStore replies arrive at
+// different points of the granter's code).
+import type { RunHooks, SetupContext } from '../../grader/api.js';
+import type { Domain, HypervisorOptions } from '../../hypervisor/index.js';
+import type { Hypervisor } from '../../hypervisor/hypervisor.js';
+import type { Scheduler } from '../../hypervisor/schedule.js';
+import { GNTCOPY, GNTMAP, GNTTABOP, GTF } from '../../hypervisor/public/xen.js';
+
+export const GRANTER = 'granter';
+export const MAPPER = 'mapper';
+const GRANT_TABLE_OP = 20;
+/** Refs the granter's allocator hands out (kernel/grant.ts's NR_REFS), watched after every granter instruction. */
+export const WATCHED_REFS = 16;
+
+function rng(seed: number): () => number {
+  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SharePlan {
+  firstRef: number;
+  secrets: { granter: string; mapper: string };
+  /** Instructions each domain runs per turn. */
+  granterSlice: number;
+  mapperSlice: number;
+  mapperFirst: boolean;
+}
+
+export function sharePlan(seed: number): SharePlan {
+  const r = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const word = () => Array.from({ length: 3 }, () => 'bcdfghjklmnpqrstvwxz'[int(0, 19)]! + 'aeiou'[int(0, 4)]!).join('');
+  return {
+    firstRef: int(8, 400),
+    secrets: { granter: `A-${word()}-${int(1000, 9999)}`, mapper: `B-${word()}-${int(1000, 9999)}` },
+    granterSlice: int(300, 20_000),
+    mapperSlice: int(300, 20_000),
+    mapperFirst: r() < 0.5,
+  };
+}
+
+/** Round robin over the two domains with seeded slices; `after` runs after every slice. */
+export class SteppingScheduler implements Scheduler {
+  readonly name = 'grader-stepping';
+  private queue: Domain[] = [];
+  private at = 0;
+  after?: (dom: Domain) => void;
+  constructor(private readonly plan: SharePlan) {}
+  add(dom: Domain): void {
+    if (this.queue.includes(dom)) return;
+    this.queue.push(dom);
+    if (this.queue.length === 2 && this.plan.mapperFirst) this.at = 1;
+  }
+  remove(dom: Domain): void {
+    const i = this.queue.indexOf(dom);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    if (this.at > i) this.at--;
+    if (this.queue.length) this.at %= this.queue.length;
+  }
+  pick(): Domain | undefined {
+    for (let k = 0; k < this.queue.length; k++) {
+      const d = this.queue[(this.at + k) % this.queue.length]!;
+      if (d.state === 'running') { this.at = (this.at + k + 1) % this.queue.length; return d; }
+    }
+    return undefined;
+  }
+  sliceFor(dom: Domain): number { return dom.name === GRANTER ? this.plan.granterSlice : this.plan.mapperSlice; }
+  charge(dom: Domain): void { this.after?.(dom); }
+}
+
+export function hypervisorFor(seed: number): Partial<HypervisorOptions> {
+  return { scheduler: new SteppingScheduler(sharePlan(seed)) };
+}
+
+/** One state of a watched grant entry of the granter, when the grader first saw it. */
+export interface EntryState { ref: number; at: number; flags: number; domid: number; frame: number }
+
+/** One grant-table operation either domain made, with the results Xen wrote back. */
+export interface GrantOp {
+  dom: string;
+  at: number;
+  op: 'map' | 'unmap' | 'copy' | 'other';
+  /** map: the ref and granting domain asked for; readonly: GNTMAP_readonly; status, handle as Xen wrote them. */
+  ref?: number;
+  granter?: number;
+  readonly?: boolean;
+  status?: number;
+  handle?: number;
+  /** copy: GNTCOPY flags. */
+  copyFlags?: number;
+  /** The hypercall's own result. */
+  rc: number;
+}
+
+export interface ShareObservation {
+  plan: SharePlan;
+  granter: number;
+  mapper: number;
+  /** Frames the granter owned that its watched entries pointed at. */
+  entries: EntryState[];
+  ops: GrantOp[];
+  /** A watched entry changed while the mapper still had it mapped (first such moment). */
+  earlyEnd?: { ref: number; at: number; mappedFrame: number; writable: boolean; flags: number; domid: number; frame: number };
+  /** At the end: grants the mapper still has mapped, and granter entries still permitting access. */
+  stillMapped: { ref: number; granter: number; writable: boolean }[];
+  stillGranted: { ref: number; flags: number; domid: number; frame: number }[];
+  /** Owner of each frame an entry pointed at (domid), to tell a real page from garbage. */
+  frameOwners: Record<string, number>;
+}
+
+/**
+ * Calls `before()` before every write, by the guest or by Xen, to the given machine frames, as Xen on another CPU
+ * could look at them at any moment. It rides on the CPU's self-modifying-code detection: a frame marked as holding
+ * decoded code makes every write to it call Cpu.dropCode first (machine/cpu/cpu.ts), which we wrap and re-arm.
+ */
+function watchWrites(hv: Hypervisor, frames: number[], before: () => void): void {
+  const cpu = hv.cpu;
+  const watched = new Set(frames);
+  const drop = cpu.dropCode.bind(cpu);
+  cpu.dropCode = (ppn: number) => {
+    if (watched.has(ppn)) before();
+    drop(ppn);
+    if (watched.has(ppn)) hv.mem.codePages[ppn] = 1;
+  };
+  for (const f of watched) hv.mem.codePages[f] = 1;
+}
+
+function readEntry(hv: Hypervisor, domid: number, ref: number): { flags: number; domid: number; frame: number } | undefined {
+  const e = hv.grants.entry(domid, ref);
+  return e && { flags: e.flags, domid: e.domid, frame: e.frame };
+}
+
+/** Reads back what Xen wrote into the guest's op struct(s) after a grant_table_op. */
+function decodeOp(dom: Domain, args: number[], at: number, rc: number): GrantOp[] {
+  const [cmd, uop, count] = args as [number, number, number];
+  const out: GrantOp[] = [];
+  const n = Math.min(count, 8);
+  for (let i = 0; i < n; i++) {
+    if (cmd === GNTTABOP.map_grant_ref) {
+      const b = dom.guest.read((uop + i * 32) >>> 0, 32);
+      if (!b) break;
+      const v = new DataView(b.buffer);
+      out.push({ dom: dom.name, at, op: 'map', rc, ref: v.getUint32(12, true), granter: v.getUint16(16, true), readonly: (v.getUint32(8, true) & GNTMAP.readonly) !== 0, status: v.getInt16(18, true), handle: v.getUint32(20, true) });
+    } else if (cmd === GNTTABOP.unmap_grant_ref) {
+      const b = dom.guest.read((uop + i * 24) >>> 0, 24);
+      if (!b) break;
+      const v = new DataView(b.buffer);
+      out.push({ dom: dom.name, at, op: 'unmap', rc, handle: v.getUint32(16, true), status: v.getInt16(20, true) });
+    } else if (cmd === GNTTABOP.copy) {
+      const b = dom.guest.read((uop + i * 24) >>> 0, 24);
+      if (!b) break;
+      const v = new DataView(b.buffer);
+      const flags = v.getUint16(18, true);
+      out.push({ dom: dom.name, at, op: 'copy', rc, copyFlags: flags, ...(flags & GNTCOPY.source_gref ? { ref: v.getUint32(0, true), granter: v.getUint16(4, true) } : {}), status: v.getInt16(20, true) });
+    } else {
+      out.push({ dom: dom.name, at, op: 'other', rc });
+      break;
+    }
+  }
+  return out;
+}
+
+export function setupShare(ctx: SetupContext): RunHooks {
+  const plan = sharePlan(ctx.seed);
+  const hv = ctx.host.hv;
+  const xs = ctx.host.dom0.xs;
+  const sched = hv.scheduler instanceof SteppingScheduler ? hv.scheduler : undefined;
+  const entries: EntryState[] = [];
+  const ops: GrantOp[] = [];
+  const last = new Map<number, string>();
+  let earlyEnd: ShareObservation['earlyEnd'];
+  let A: Domain | undefined, B: Domain | undefined;
+  const handles = new Set<number>();
+
+  const watchedRefs = () => Array.from({ length: WATCHED_REFS + 2 }, (_, i) => plan.firstRef - 1 + i);
+  const probe = () => {
+    if (!A || !B) return;
+    const at = hv.clock.instructions;
+    for (const ref of watchedRefs()) {
+      const e = readEntry(hv, A.domid, ref);
+      if (!e) continue;
+      const key = `${e.flags}/${e.domid}/${e.frame}`;
+      if (last.get(ref) !== key) { last.set(ref, key); entries.push({ ref, at, ...e }); }
+    }
+    if (earlyEnd) return;
+    for (const h of handles) {
+      const m = hv.grants.mapping(B.domid, h);
+      if (!m || m.granter !== A.domid) continue;
+      const e = readEntry(hv, A.domid, m.ref);
+      if (!e) continue;
+      if ((e.flags & GTF.type_mask) !== GTF.permit_access || e.domid !== B.domid || e.frame !== m.frame) {
+        earlyEnd = { ref: m.ref, at, mappedFrame: m.frame, writable: m.writable, ...e };
+      }
+    }
+  };
+
+  return {
+    started(doms) {
+      A = doms.find((d) => d.name === GRANTER);
+      B = doms.find((d) => d.name === MAPPER);
+      if (!A || !B) return;
+      for (const [me, peer, secret] of [[A, B, plan.secrets.granter], [B, A, plan.secrets.mapper]] as const) {
+        const home = `/local/domain/${me.domid}`;
+        xs.mkdir(`${home}/share`);
+        xs.setPerms(`${home}/share`, [`n${me.domid}`, `r${peer.domid}`]);
+        xs.write(`${home}/share/peer`, String(peer.domid));
+        xs.setPerms(`${home}/share/peer`, [`n${me.domid}`, `r${peer.domid}`]);
+        xs.write(`${home}/data/secret`, secret);
+        xs.setPerms(`${home}/data/secret`, [`n${me.domid}`]);
+      }
+      xs.write(`/local/domain/${A.domid}/share/first-ref`, String(plan.firstRef));
+      xs.setPerms(`/local/domain/${A.domid}/share/first-ref`, [`n${A.domid}`, `r${B.domid}`]);
+      for (const d of [A, B]) {
+        const record = d.record.bind(d);
+        d.record = (r) => {
+          record(r);
+          if (r.nr !== GRANT_TABLE_OP) return;
+          for (const o of decodeOp(d, r.args, r.instructions, r.result)) {
+            ops.push(o);
+            if (d === B && o.op === 'map' && o.status === 0 && o.handle !== undefined) handles.add(o.handle);
+          }
+          probe();
+        };
+      }
+      if (sched) sched.after = probe;
+      const pa = (ref: number) => hv.grants.entry(A!.domid, ref)?.pa;
+      const frames = new Set(watchedRefs().map(pa).filter((x): x is number => x !== undefined).map((x) => x >>> 12));
+      watchWrites(hv, [...frames], probe);
+      probe();
+    },
+    observe(): Record<string, unknown> {
+      if (!A || !B) return {};
+      probe();
+      const stillMapped: ShareObservation['stillMapped'] = [];
+      for (const h of handles) {
+        const m = hv.grants.mapping(B.domid, h);
+        if (m) stillMapped.push({ ref: m.ref, granter: m.granter, writable: m.writable });
+      }
+      const stillGranted: ShareObservation['stillGranted'] = [];
+      for (const ref of watchedRefs()) {
+        const e = readEntry(hv, A.domid, ref);
+        if (e && (e.flags & GTF.type_mask) !== 0) stillGranted.push({ ref, ...e });
+      }
+      const frameOwners: Record<string, number> = {};
+      for (const e of entries) if (hv.frames.valid(e.frame)) frameOwners[String(e.frame)] = hv.frames.owner[e.frame]!;
+      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners };
+      return o as unknown as Record<string, unknown>;
+    },
+  };
+}
