@@ -83,7 +83,7 @@ export const outputWhole: Check = {
       }
       if (ctx.run.end === 'budget') {
         return fail(expected, `Dom0 read ${num(got.length)} of the ${num(want.length)} bytes, and the kernel was still waiting when the session ended`,
-          `when out[] is full, sleep until Dom0's event says it drained the ring, then read out_cons again and go on writing (see ${todo(ctx, 2)} and ${todo(ctx, 6)})`);
+          `when out[] is full, sleep until Dom0's event says it drained the ring, then read out_cons again and go on writing (see ${todo(ctx, 2)} and ${todo(ctx, 6)}); the event wakes you only if xencons_init bound the port, which unmasks it (${todo(ctx, 1)})`);
       }
       return fail(expected, `Dom0 read only ${num(got.length)} of the ${num(want.length)} bytes`, `xencons_write must write all len bytes before it returns: see ${todo(ctx, 2)}`);
     }
