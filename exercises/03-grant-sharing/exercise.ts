@@ -77,7 +77,7 @@ function whyMapFailed(ctx: CheckContext, o: ShareObservation, op: GrantOp): { ac
     };
   }
   if (e.domid !== o.mapper) {
-    return { actual: `${shown}: entry ${op.ref} grants domain ${e.domid}, not the mapper (domain ${o.mapper}); ${describeEntry(e)}`, hint: `an entry's domid is the domain allowed to map it, the peer (share/peer), not the granter itself: see ${todo(ctx, 1)}` };
+    return { actual: `${shown}: entry ${op.ref} grants domain ${e.domid}, not the mapper (domain ${o.mapper}); ${describeEntry(e)}`, hint: `an entry's domid is the domain allowed to map it, the peer (share/peer)${e.domid === 0x7ff0 ? ', never DOMID_SELF' : ', not the granter itself'}: see ${todo(ctx, 1)}` };
   }
   if (o.frameOwners[String(e.frame)] !== o.granter) {
     return { actual: `${shown}: entry ${op.ref} names frame 0x${e.frame.toString(16)}, which is not a page of the granter`, hint: `an entry's frame is the machine frame of the page (virt_to_mfn), not its address or pfn: see ${todo(ctx, 1)}` };
@@ -168,7 +168,13 @@ export const grantEntry: Check = {
         any ? `see ${todo(ctx, 6)}` : `see ${todo(ctx, 1)} and ${todo(ctx, 6)}`);
     }
     const ref = Number(pubRef);
-    const states = o.entries.filter((e) => e.ref === ref && permits(e));
+    // The entry as it settled for its first grant (the last state before the grant ended): a half-written entry
+    // is the hidden entry-order check's business.
+    const all = o.entries.filter((e) => e.ref === ref);
+    const first = all.findIndex((e) => permits(e));
+    const ended = all.findIndex((e, i) => i > first && !permits(e));
+    const settled = first < 0 ? undefined : all[(ended < 0 ? all.length : ended) - 1];
+    const states = settled ? [settled] : [];
     if (states.length === 0) {
       return fail(expected, `the granter published ref ${quote(pubRef)}, but entry ${pubRef} of its table never permitted access${made.length ? `; its grant to the mapper is entry ${made[0]}` : ''}`,
         made.length ? `publish the reference grant_access returned (${made[0]}), unchanged: see ${todo(ctx, 6)}` : `see ${todo(ctx, 1)}`);
@@ -176,7 +182,7 @@ export const grantEntry: Check = {
     const wrongDom = states.find((e) => e.domid !== o.mapper);
     if (wrongDom) {
       return fail(expected, `entry ${ref} grants domain ${wrongDom.domid}, but the mapper is domain ${o.mapper} (${describeEntry(wrongDom)})`,
-        `domid in a grant entry is the domain allowed to map it: the peer (share/peer)${wrongDom.domid === o.granter ? ', not the granter itself' : ''}. See ${todo(ctx, 1)}`);
+        `domid in a grant entry is the domain allowed to map it: the peer (share/peer)${wrongDom.domid === o.granter ? ', not the granter itself' : wrongDom.domid === 0x7ff0 ? '; DOMID_SELF means "the caller" only in hypercall arguments, never in an entry' : ''}. See ${todo(ctx, 1)}`);
     }
     const foreign = states.find((e) => o.frameOwners[String(e.frame)] !== o.granter);
     if (foreign) {

@@ -14,7 +14,7 @@ import { GNTCOPY, GNTMAP, GNTTABOP, GTF } from '../../hypervisor/public/xen.js';
 export const GRANTER = 'granter';
 export const MAPPER = 'mapper';
 const GRANT_TABLE_OP = 20;
-/** Refs the granter's allocator hands out (kernel/grant.ts's NR_REFS), watched after every granter instruction. */
+/** Refs the granter's allocator hands out from first-ref on (kernel/grant.ts's NR_REFS). */
 export const WATCHED_REFS = 16;
 
 function rng(seed: number): () => number {
@@ -184,7 +184,10 @@ export function setupShare(ctx: SetupContext): RunHooks {
   let A: Domain | undefined, B: Domain | undefined;
   const handles = new Set<number>();
 
-  const watchedRefs = () => Array.from({ length: WATCHED_REFS + 2 }, (_, i) => plan.firstRef - 1 + i);
+  // Every entry up to the granter's range (0 and 1 are the toolstack's console and XenStore grants), so that a
+  // kernel that takes refs from elsewhere is still seen.
+  const refs = Array.from({ length: plan.firstRef + WATCHED_REFS - 1 }, (_, i) => i + 2);
+  const watchedRefs = () => refs;
   const probe = () => {
     if (!A || !B) return;
     const at = hv.clock.instructions;
