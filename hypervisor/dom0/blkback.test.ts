@@ -143,6 +143,32 @@ describe('blkback requests', () => {
     expect(dev.stats).toMatchObject({ requests: 4, reads: 1, writes: 2, flushes: 2, errors: 0 });
   });
 
+  it('shows every request to its hooks, and answers one with the status a hook gives without touching the disk', () => {
+    const t = setup();
+    t.connectFrontend();
+    const dev = [...t.driver.devices.values()][0];
+    const seen: string[] = [];
+    let failNext = true;
+    dev.hooks = {
+      request(req) {
+        seen.push(`req ${req.operation} id ${req.id} sector ${req.sector} segs ${req.segs.map((s) => `${s.gref}:${s.first}-${s.last}`).join(',')}`);
+        if (req.operation === BLKIF_OP_WRITE && failNext) { failNext = false; return BLKIF_RSP_ERROR; }
+        return undefined;
+      },
+      response(req, status) { seen.push(`rsp ${req.id} ${status}`); },
+    };
+    page(t.port, 0).fill(0xab);
+    t.front.queue(BLKIF_OP_WRITE, 1n, 20n, [{ gref: 100, first: 0, last: 1 }]);
+    t.front.queue(BLKIF_OP_WRITE, 2n, 10n, [{ gref: 100, first: 0, last: 1 }]);
+    t.front.push();
+    t.kick();
+    expect(t.front.responses().map((r) => [r.id, r.status])).toEqual([[1n, BLKIF_RSP_ERROR], [2n, BLKIF_RSP_OKAY]]);
+    expect(seen).toEqual(['req 1 id 1 sector 20 segs 100:0-1', 'rsp 1 -1', 'req 1 id 2 sector 10 segs 100:0-1', 'rsp 2 0']);
+    expect(dev.stats).toMatchObject({ requests: 2, writes: 1, errors: 1 });
+    expect(readFileSync(t.image).subarray(10 * 512, 12 * 512).every((b) => b === 0xab)).toBe(true);
+    expect(readFileSync(t.image).subarray(20 * 512, 22 * 512).every((b) => b === 0)).toBe(true);
+  });
+
   it('answers bad requests with status codes and changes nothing', () => {
     const t = setup({ sectors: 64 });
     t.connectFrontend();

@@ -19,11 +19,23 @@ import type { XsHandle } from './xenstore/handle.js';
 export interface BlkbackStats { requests: number; reads: number; writes: number; flushes: number; errors: number; unsupported: number }
 
 interface Segment { gref: number; first: number; last: number }
+
+/** A request as the backend read it off the ring, shown to a VbdBackend's hooks. */
+export interface BlkRequestView { operation: number; nrSegments: number; id: bigint; sector: bigint; segs: readonly Segment[] }
+
+/** Observers of one device (graders): every request and its answer, and seeded fault injection. */
+export interface VbdHooks {
+  /** Before a request is served; a status returned answers it with that status instead, touching neither disk nor grants. */
+  request?(req: BlkRequestView): number | undefined;
+  /** After the request's response is on the ring (not yet pushed). */
+  response?(req: BlkRequestView, status: number): void;
+}
 interface Request { operation: number; nrSegments: number; handle: number; idLo: number; idHi: number; sector: bigint; segs: Segment[] }
 
 /** One virtual block device: backend/vbd/<domid>/<devid>. */
 export class VbdBackend {
   readonly stats: BlkbackStats = { requests: 0, reads: 0, writes: 0, flushes: 0, errors: 0, unsupported: 0 };
+  hooks: VbdHooks = {};
   private fd: number | undefined;
   private sectors = 0;
   private readonly readonly: boolean;
@@ -149,6 +161,7 @@ export class VbdBackend {
         this.reqCons = (this.reqCons + 1) >>> 0;
         const status = this.serve(req);
         this.respond(ring, req, status);
+        this.hooks.response?.({ operation: req.operation, nrSegments: req.nrSegments, id: (BigInt(req.idHi) << 32n) | BigInt(req.idLo), sector: req.sector, segs: req.segs }, status);
         if (!this.ring) return;
       }
       this.pushResponses(ring);
@@ -160,7 +173,8 @@ export class VbdBackend {
 
   private serve(req: Request): number {
     this.stats.requests++;
-    const status = this.io(req);
+    const view: BlkRequestView = { operation: req.operation, nrSegments: req.nrSegments, id: (BigInt(req.idHi) << 32n) | BigInt(req.idLo), sector: req.sector, segs: req.segs };
+    const status = this.hooks.request?.(view) ?? this.io(req);
     if (status === BLKIF_RSP_ERROR) this.stats.errors++;
     if (status === BLKIF_RSP_EOPNOTSUPP) this.stats.unsupported++;
     return status;

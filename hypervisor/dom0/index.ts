@@ -10,7 +10,7 @@ export { listenXenStore, type XenStoreSocket } from './xenstore/socket-server.js
 export { XsSocketClient, xenstoreLs } from './xenstore/socket-client.js';
 export { XS, XSD_ERRORS, type XsError } from './xenstore/wire.js';
 export { ConsoleBackend, XENCONS } from './console.js';
-export { BlkbackDriver, VbdBackend } from './blkback.js';
+export { BlkbackDriver, VbdBackend, type BlkRequestView, type VbdHooks } from './blkback.js';
 export { Toolstack, ToolstackError, type HypervisorControl, type DomainInfo } from './toolstack/toolstack.js';
 export { ConfigError, parseDomainConfig, type DomainConfig, type DiskSpec } from './toolstack/config.js';
 export { parseScenario, type Scenario } from './toolstack/scenario.js';
