@@ -56,7 +56,8 @@ export function xencons_write(data: Ptr<u8>, len: u32): void {
   // TODO 2: copy the len bytes of data into intf.out, at out[MASK_XENCONS_IDX(out_prod, OUT_SIZE)], advancing a local
   //         copy of out_prod, never more than OUT_SIZE bytes ahead of out_cons: when the ring is full, wait (TODO 6)
   //         for Dom0 to drain it, then go on. Read the indices with volatile_read(addr_of(intf.out_prod)); they are
-  //         free-running u32 counters that start wherever Dom0 left them and wrap at 2^32.
+  //         free-running u32 counters that start wherever Dom0 left them and wrap at 2^32. out[] holds C chars
+  //         (i8): store i8(data[sent]).
 
   // TODO 3: publish what you wrote: wmb() (the bytes before the index), volatile_write the new out_prod, and tell
   //         Dom0 with notify_remote_via_evtchn(evtchn). Dom0 looks at the ring only when notified.
@@ -66,6 +67,7 @@ export function xencons_read(buf: Ptr<u8>, max: u32): u32 {
   // TODO 4: wait (TODO 6) until in[] holds input, then copy up to max bytes of it into buf, from
   //         in[MASK_XENCONS_IDX(in_cons, IN_SIZE)] on, with rmb() between reading in_prod and reading the bytes.
   //         Take only what fits: what stays in in[] waits for the next call, and Dom0 keeps what does not fit in[].
+  //         in[] holds C chars (i8): buf[n] = u8(intf.in[...]).
 
   // TODO 5: give the space back: mb(), volatile_write the new in_cons, notify Dom0 (it refills in[] from what was
   //         typed meanwhile). Return how many bytes you copied.
