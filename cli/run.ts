@@ -48,9 +48,9 @@ export function parseDisk(text: string): HostDisk {
 
 export async function main(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs('run', argv, {
-    memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string', disk: 'string',
+    memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string', disk: 'string', input: 'string',
   });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls] [--disk IMAGE[,VDEV[,r]]]');
+  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls] [--disk IMAGE[,VDEV[,r]]] [--input TEXT|-]');
   const memoryMiB = options.memory ? parseCount('run', 'memory', options.memory as string, 2, 1024) : 32;
   const budget = options.budget ? parseCount('run', 'budget', options.budget as string, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_BUDGET;
   const cmdline = (options.cmdline as string | undefined) ?? '';
@@ -76,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   host.onConsole((_domid, text) => { process.stdout.write(text); });
+  if (options.input !== undefined) {
+    // Typed into the guest's console ring (as `xl console` keystrokes), flow-controlled by Dom0's backend.
+    const text = options.input === '-' ? readFileSync(0) : Buffer.from(options.input as string);
+    host.dom0.consoles.get(dom.domid)?.input(new Uint8Array(text));
+  }
 
   const started = process.hrtime.bigint();
   const result = host.run({ budget });

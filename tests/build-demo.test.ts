@@ -75,6 +75,18 @@ describe('xenlab build and run with Dom0', () => {
     expect(bad.stderr).toMatch(/--disk expects IMAGE\[,VDEV/);
   });
 
+  it('run --input types into the console ring; the demo kernel echoes it', () => {
+    const elf = join(scratch, 'demo.elf');
+    expect(xenlab(['build', join(repoRoot, 'minios/kernel/demo/demo.ts'), '-o', elf]).status).toBe(0);
+    const typed = xenlab(['run', elf, '--input', 'hello ring\n']);
+    expect(typed.status).toBe(0);
+    expect(typed.stdout).toContain('echo: hello ring');
+    const piped = xenlab(['run', elf, '--input', '-'], { input: 'from stdin\n' });
+    expect(piped.stdout).toContain('echo: from stdin');
+    const none = xenlab(['run', elf]);
+    expect(none.stdout).not.toContain('echo:');
+  });
+
   it('demo (npm start): boots the demo kernel with Dom0 and a disk and powers off', () => {
     const r = xenlab(['demo']);
     expect(r.status).toBe(0);
