@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildKernel, runIsolated } from '../build/isolated.js';
+import { buildEntryScript, buildKernel, compilerReadRoots, DEFAULT_BUILD_LIMITS, runIsolated } from '../build/isolated.js';
+import type { BuildJob } from '../build/entry.js';
 import { kitPath } from '../paths.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-isolation-'));
@@ -54,10 +55,48 @@ describe('runIsolated', () => {
   });
 });
 
+describe('the real build child under the permission model', () => {
+  // The compiler's own import check is switched off here (allowedRoots: '/'), so that only the permission model stands
+  // between a student file and the reference solution it imports.
+  const reference = kitPath('grader', 'solutions', '01-hello', 'kernel');
+  async function buildImportingReference(extraReads: string[]) {
+    const sub = fs.mkdtempSync(path.join(tmp, 'perm-'));
+    const out = fs.mkdtempSync(path.join(tmp, 'perm-out-'));
+    fs.writeFileSync(path.join(sub, 'hello.ts'), `import ${JSON.stringify(path.relative(sub, path.join(reference, 'hello.ts')))};\n`);
+    const roots = compilerReadRoots();
+    const job: BuildJob = { files: [path.join(sub, 'hello.ts')], kernelDir: roots[0]!, allowedRoots: ['/'], outDir: out };
+    const exit = await runIsolated({ script: await buildEntryScript(), args: [JSON.stringify(job)], reads: [...roots, sub, ...extraReads], writes: [out], limits: DEFAULT_BUILD_LIMITS });
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as { ok: boolean; diagnostics?: { file: string; line: number; message: string }[] };
+    return { exit, result, elf: fs.existsSync(path.join(out, 'kernel.elf')) };
+  }
+
+  it('refuses to read a file outside the kit and the submission (the reference solution), so the build fails', async () => {
+    const { exit, result, elf } = await buildImportingReference([]);
+    expect(exit.code).toBe(0);
+    expect(result.ok).toBe(false);
+    expect(elf).toBe(false);
+    expect(result.diagnostics![0]).toMatchObject({ line: 1 });
+    expect(result.diagnostics![0]!.message).toMatch(/cannot|not found|no such|does not exist/i);
+  });
+
+  it('builds the same file once the folder is readable (the refusal above is the permission model, nothing else)', async () => {
+    const { result, elf } = await buildImportingReference([reference]);
+    expect(result).toEqual({ ok: true });
+    expect(elf).toBe(true);
+  });
+});
+
 describe('buildKernel', () => {
-  it('reports a build that runs past its time limit as a timeout, not a crash of the grader', async () => {
-    const r = await buildKernel({ exerciseDir: kitPath('grader', 'solutions', '01-hello'), files: ['kernel/hello.ts'], sourceRoot: 'kernel', limits: { timeoutMs: 1 } });
-    expect(r).toMatchObject({ ok: false, kind: 'timeout' });
+  it('reports a kernel that makes the compiler work without end as a timeout, with the file, not a crash of the grader', async () => {
+    const sub = path.join(tmp, 'endless');
+    fs.mkdirSync(path.join(sub, 'kernel'), { recursive: true });
+    // Each line asks the assembler for 16 million instructions: minutes of work, well under the memory limit at first.
+    fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    const started = Date.now();
+    const r = await buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel', limits: { timeoutMs: 2_500 } });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r).toMatchObject({ ok: false, kind: 'timeout', diagnostics: [{ file: 'kernel/hello.ts', message: 'the compiler did not finish within 2.5 s' }] });
+    if (!r.ok) expect(r.diagnostics[0]!.hint).toContain('without end');
   });
 
   it('does not follow a symbolic link out of the submission', async () => {
