@@ -32,9 +32,9 @@ const value = static_buffer<u8>(128);
 const secret = static_buffer<u8>(64);
 const number = static_buffer<u8>(16);
 
-/** Sleeps 50 microseconds of virtual time: the peer runs meanwhile. */
+/** Sleeps 200 microseconds of virtual time: the peer runs meanwhile. */
 function nap(): void {
-  block_domain(monotonic_clock() + 50000n);
+  block_domain(monotonic_clock() + 200000n);
 }
 
 /** Our own node share/<leaf> (relative to our home /local/domain/<our domid>). */
@@ -68,7 +68,7 @@ function read_number(p: CharPtr): i32 {
 
 /** Waits (up to 20 ms of virtual time) for the peer's node share/<leaf> to exist, then leaves it in `value`; false if it never came. */
 function wait_peer(peer: u32, leaf: cstr, want: cstr): bool {
-  for (let i: u32 = 0; i < 400; i++) {
+  for (let i: u32 = 0; i < 100; i++) {
     if (xenbus_read(0, peers(peer, leaf), value, 128) >= 0 && (ptr<u8>(want)[0] == 0 || strcmp(value, want) == 0)) return true;
     nap();
   }
@@ -78,7 +78,7 @@ function wait_peer(peer: u32, leaf: cstr, want: cstr): bool {
 
 /** Ends a grant, waiting while the peer still has it mapped. */
 function end_when_unmapped(ref: u32): bool {
-  for (let tries: u32 = 1; tries <= 400; tries++) {
+  for (let tries: u32 = 1; tries <= 100; tries++) {
     if (end_access(ref)) {
       printk("granter: ended ref %u (%u tries)\n", ref, tries);
       return true;
