@@ -108,7 +108,7 @@ export interface ShareObservation {
   plan: SharePlan;
   granter: number;
   mapper: number;
-  /** Frames the granter owned that its watched entries pointed at. */
+  /** Every state the watched entries of the granter passed through, in order (each seen before the next write to them). */
   entries: EntryState[];
   ops: GrantOp[];
   /** A watched entry changed while the mapper still had it mapped (first such moment). */
