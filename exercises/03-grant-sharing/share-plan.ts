@@ -1,10 +1,11 @@
-// Exercise 03's run setup: the two domains' XenStore directories and secrets, a scheduler that lets the grader
-// watch the granter's grant table after every instruction it runs, a log of both domains' grant-table operations
-// read back from guest memory, and the analysis the checks judge (stored in run.extra).
+// Exercise 03's run setup: the two domains' XenStore directories and secrets, a watch on every write to the
+// granter's grant entries (by the guest or by Xen, as Xen on another CPU could see them), a log of both domains'
+// grant-table operations read back from guest memory, and what is left mapped or granted at the end; all stored
+// in run.extra for the checks.
 //
 // What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, and
-// how long the mapper runs before the granter gets the CPU back (so events and XenStore replies arrive at
-// different points of the granter's code).
+// how long each runs before the other gets the CPU (so XenStore replies and the peer's steps arrive at different
+// points of each domain's code).
 import type { RunHooks, SetupContext } from '../../grader/api.js';
 import type { Domain, HypervisorOptions } from '../../hypervisor/index.js';
 import type { Hypervisor } from '../../hypervisor/hypervisor.js';
