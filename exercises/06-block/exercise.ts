@@ -106,12 +106,18 @@ export const diskContents: Check = {
       return fail(expected, `${where} is wrong${more}; the ${said(bad.r)} ${bad.why}`,
         `sector_number counts 512-byte sectors, not bytes, and the disk's size is the backend's "sectors" node: see ${todo(ctx, 5)} and ${todo(ctx, 6)}`);
     }
+    if (bad) {
+      return fail(expected, `${where} is wrong${more}; the ${said(bad.r)} ${bad.why}, and the backend refused it`,
+        bad.r.segs.some((x) => x.last === 8)
+          ? `last_sect is inclusive: a whole page is first_sect 0, last_sect 7, and n sectors from first_sect f end at f + n - 1: see ${todo(ctx, 6)}`
+          : `a segment covers sectors first_sect..last_sect (inclusive) of one page, 0..7: see ${todo(ctx, 6)}`);
+    }
     if (d.got === 'copy-of-other' && d.other !== undefined && Math.abs(d.other - d.sector) <= 8) {
       return fail(expected, `${where} holds the data meant for sector ${d.other}${more}: the data landed ${Math.abs(d.other - d.sector)} sector${Math.abs(d.other - d.sector) === 1 ? '' : 's'} off`,
         `first_sect and last_sect are both inclusive (a whole page is 0 and 7), the first segment starts at (address & 4095) / 512 when the buffer does not start a page, and sector_number is where the first of those sectors goes: see ${todo(ctx, 6)}`);
     }
     if (d.want === 'unchanged') {
-      return fail(expected, `${where}, which main.ts never wrote, was overwritten${more}${bad ? `; the ${said(bad.r)}` : ''}`,
+      return fail(expected, `${where}, which main.ts never wrote, was overwritten${more}`,
         `a request writes exactly the sectors its segments cover, one after another from sector_number: count them with last_sect inclusive (${todo(ctx, 6)})`);
     }
     if (d.want === 'trailer') {
@@ -126,14 +132,14 @@ export const diskContents: Check = {
     }
     const how = d.got === 'original' ? 'still holds what it held before the run: it was never written'
       : d.got === 'zeroes' ? 'holds zeroes' : d.got === 'uninverted' ? `holds the bytes of sector ${d.other} as read, not inverted: the read did not reach main's buffer` : 'holds other bytes';
-    return fail(expected, `${where} ${how}${more}${bad ? `; the ${said(bad.r)} ${bad.why}` : ''}`,
+    return fail(expected, `${where} ${how}${more}`,
       `each page of the buffer is one segment with its own grant, for a read granted writable so the backend can fill it (${todo(ctx, 6)}); the response says when it is done (${todo(ctx, 7)})`);
   },
 };
 
 function retriedLater(o: BlockObservation, failed: RequestObservation): boolean {
   const i = o.requests.indexOf(failed);
-  return o.requests.slice(i + 1).some((r) => r.operation === failed.operation && r.sector === failed.sector && sectorsOf(r) === sectorsOf(failed) && r.status === 0);
+  return o.requests.slice(i + 1).some((r) => r.operation === failed.operation && r.sector === failed.sector && sectorsOf(r) === sectorsOf(failed));
 }
 
 export const usesSegments: Check = {
@@ -150,6 +156,10 @@ export const usesSegments: Check = {
     for (const r of data) {
       const big = r.segs.find((s) => s.last > 7 || s.first > s.last);
       if (big) {
+        if (big.last === 8 && r.segs.every((s) => s.last <= 8)) {
+          return fail(expected, `the ${said(r)} has a segment ending at last_sect 8, past the page's last sector (7); the backend refused it (status ${r.status})`,
+            `last_sect is inclusive: a whole page is first_sect 0, last_sect 7, and n sectors from first_sect f end at f + n - 1: see ${todo(ctx, 6)}`);
+        }
         return fail(expected, `the ${said(r)} covers sectors ${big.first}-${big.last} in one segment; the backend refused it (status ${r.status})`,
           `a segment is one page of your buffer: sectors 0-7 of it at most. A transfer that touches k pages needs k segments, each with its own grant: see ${todo(ctx, 6)}`);
       }
