@@ -33,6 +33,7 @@ export function attachTerminal(opts: { onInput: (bytes: Uint8Array) => void; onD
     stdin.off('data', onData);
     if (raw) stdin.setRawMode(false);
     stdin.pause();
+    stdin.unref(); // a pipe that stays open must not keep the process alive once detached
   };
   if (raw) stdin.setRawMode(true);
   stdin.on('data', onData);

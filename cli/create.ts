@@ -18,7 +18,7 @@ import { ensureRuntimeDir, HostError, replyError, request, runtimePaths, type Ru
 const USAGE = 'usage: xenlab create CONFIG|SCENARIO [-p|--paused] [-c|--console] [--no-pace] [--wallclock TIME]';
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('create', expandShort(argv, { p: 'paused', c: 'console' }), {
+  const { positionals, options } = parseArgs('create', expandShort('create', argv, { p: 'paused', c: 'console' }), {
     paused: 'boolean', console: 'boolean', 'no-pace': 'boolean', wallclock: 'string',
   });
   if (positionals.length !== 1) throw new UsageError(USAGE);
@@ -109,7 +109,8 @@ function attachLocal(server: HostServer, domid: number, log: (line: string) => v
   term.write(session.transcript(domid));
   // The terminal lets go when the domain is gone (the loop ends the host once nothing is left).
   const timer = setInterval(() => {
-    if (!session.toolstack.list().some((d) => d.domid === domid)) { stopWatching(); clearInterval(timer); }
+    const row = session.rows().find((d) => d.domid === domid);
+    if (!row || row.state === 'shutdown' || row.state === 'crashed') { stopWatching(); clearInterval(timer); }
   }, 100);
   timer.unref();
 }

@@ -63,6 +63,10 @@ export class HostServer {
   kick(): void { const w = this.wake; this.wake = undefined; w?.(); }
 
   async stop(): Promise<void> {
+    if (!this.stopping) {
+      const n = this.session.toolstack.list().length;
+      this.opts.log(`stopping: ${n ? `destroying ${n} domain${n === 1 ? '' : 's'}, ` : ''}closing ${this.opts.paths.dir}`);
+    }
     this.stopping = true;
     this.kick();
     await this.stopped;
@@ -104,11 +108,12 @@ export class HostServer {
       const row = rows.get(w.domid);
       if (row && row.state !== 'shutdown' && row.state !== 'crashed') continue;
       this.waits.splice(this.waits.indexOf(w), 1);
-      send(w.sock, { ok: true, message: `${w.what} ${row ? row.state === 'crashed' ? 'crashed' : 'shut down' : 'is gone'}` } satisfies ControlReply);
+      send(w.sock, { ok: true, message: `${w.what} ${row?.state === 'crashed' ? 'crashed' : 'shut down'}${row ? ' (preserved)' : ''}` } satisfies ControlReply);
     }
     for (const c of [...this.consoles]) {
-      if (rows.has(c.domid)) continue;
-      send(c.sock, { closed: `domain ${c.domid} is gone` });
+      const row = rows.get(c.domid);
+      if (row && row.state !== 'shutdown' && row.state !== 'crashed') continue;
+      send(c.sock, { closed: `domain ${c.domid} ${row ? `${row.state === 'crashed' ? 'crashed' : 'shut down'} (preserved; xenlab destroy ${row.name} frees it)` : 'is gone'}` });
       c.sock.end();
       c.unsubscribe();
       this.consoles.delete(c);

@@ -4,8 +4,16 @@ import { UsageError, parseArgs } from './args.js';
 import { HostError, replyError, request, runtimePaths, type ControlRequest, type DomainRow } from './toolstack-runtime.js';
 
 /** Expand single-letter flags (-w) to the long options parseArgs knows. */
-export function expandShort(argv: string[], short: Record<string, string>): string[] {
-  return argv.map((a) => (/^-[a-zA-Z]$/.test(a) && short[a[1]!] ? `--${short[a[1]!]}` : a));
+export function expandShort(command: string, argv: string[], short: Record<string, string>): string[] {
+  return argv.map((a) => {
+    if (!/^-[^-]/.test(a)) return a;
+    const long = a.length === 2 ? short[a[1]!] : undefined;
+    if (!long) {
+      const known = Object.entries(short).map(([s, l]) => `-${s} (--${l})`).join(', ');
+      throw new UsageError(`xenlab ${command}: unknown option ${a}; options: ${known || 'none'}`);
+    }
+    return `--${long}`;
+  });
 }
 
 async function guarded(run: () => Promise<number>): Promise<number> {
@@ -61,7 +69,7 @@ export const pause = domainCommand('pause');
 export const unpause = domainCommand('unpause');
 
 export function shutdown(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('shutdown', expandShort(argv, { w: 'wait', r: 'reboot' }), { wait: 'boolean', reboot: 'boolean' });
+  const { positionals, options } = parseArgs('shutdown', expandShort('shutdown', argv, { w: 'wait', r: 'reboot' }), { wait: 'boolean', reboot: 'boolean' });
   if (positionals.length !== 1) throw new UsageError('usage: xenlab shutdown DOMAIN [-w|--wait] [-r|--reboot]');
   return send('shutdown', { op: 'shutdown', domain: positionals[0]!, reason: options.reboot ? 'reboot' : 'poweroff', wait: options.wait === true });
 }
