@@ -1,5 +1,5 @@
 // Batch grading of a class: `xenlab grade --batch DIR [--workers N] [--out DIR]`. One folder or zip file per student;
-// N submissions graded at once (their builds run in parallel child processes); each student's reports written as
+// N submissions graded at once in N worker processes (grader/batch/pool.ts); each student's reports written as
 // soon as they are done, then a class summary (CSV and JSON). A rerun skips every student whose submission, kit,
 // seed and exercises are unchanged, so an interrupted batch resumes where it stopped. One bad submission never
 // stops the batch.
@@ -16,9 +16,10 @@ import { reportJson } from '../report/build.js';
 import { gradescopeResults } from '../report/gradescope.js';
 import { junitXml } from '../report/junit.js';
 import { gradeReportSchema, type GradeReport } from '../report/schema.js';
-import { formatTerminal } from '../report/terminal.js';
+import { formatTerminal, terminalChalk } from '../report/terminal.js';
 import { locateExerciseDir, gradeSubmission } from '../session.js';
 import { readZip } from '../package/zip.js';
+import { GradingPool } from './pool.js';
 
 export interface BatchOptions {
   dir: string;
@@ -29,7 +30,14 @@ export interface BatchOptions {
   hidden: boolean;
   signingKey?: string;
   buildLimits?: Partial<BuildLimits>;
-  /** Where progress goes (stderr by default); tests pass a sink. */
+  /** Compile every submission afresh (no build cache): for benchmarks. */
+  noCache?: boolean;
+  /**
+   * Grade in worker processes (the default; exercises are then taken by slug from the kit's course list), or in this
+   * process (for exercises that are not in the course list, e.g. a test's own).
+   */
+  inProcess?: boolean;
+  /** Where progress goes (a bar on stderr by default); tests pass a sink. */
   progress?: (text: string) => void;
 }
 
@@ -108,14 +116,36 @@ export function classCsv(rows: ClassRow[]): string {
   return [head.join(','), ...rows.map((r) => [r.student, r.exercise, r.score, r.maxScore, r.outcome, r.submissionHash, r.traceHash].map(csvField).join(','))].join('\n') + '\n';
 }
 
-function progressBar(done: number, total: number, started: number, stats: { resumed: number; errors: number }): string {
+/** "1m05s" */
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/**
+ * One progress line: a bar, counts, and the time left, estimated from the submissions graded so far (resumed ones
+ * cost nothing). `elapsedSec` is wall time, used for display only, never to decide anything.
+ */
+export function progressLine(done: number, total: number, elapsedSec: number, stats: { resumed: number; errors: number }): string {
   const width = 24;
   const filled = total ? Math.round((done / total) * width) : width;
-  const elapsed = (Date.now() - started) / 1000; // display only: never used to decide anything
   const graded = done - stats.resumed;
-  const left = graded > 0 && done < total ? Math.round((elapsed / graded) * (total - done)) : 0;
-  const eta = done < total ? (graded > 0 ? ` ~${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s left` : '') : ` ${elapsed.toFixed(1)}s`;
+  const eta = done < total ? (graded > 0 ? ` ~${duration((elapsedSec / graded) * (total - done))} left` : '') : ` done in ${duration(elapsedSec)}`;
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} submissions (${stats.resumed} unchanged, ${stats.errors} could not be graded)${eta}`;
+}
+
+/**
+ * Where the progress line goes: on a terminal, redrawn in place (carriage return, clear to end of line), the bar
+ * coloured unless NO_COLOR; elsewhere (a log file, CI) one plain line per finished submission.
+ */
+export function progressWriter(stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr, env: Record<string, string | undefined> = process.env): { update(line: string): void; end(): void } {
+  if (!stream.isTTY) return { update: (line) => { stream.write(`${line}\n`); }, end: () => {} };
+  const c = terminalChalk(stream, env);
+  let drawn = false;
+  return {
+    update: (line) => { drawn = true; stream.write(`\r${line.replace(/^\[[#-]+\]/, (bar) => c.green(bar))}\u001b[K`); },
+    end: () => { if (drawn) stream.write('\n'); },
+  };
 }
 
 export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
@@ -123,7 +153,8 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   const out = path.resolve(opts.out);
   fs.mkdirSync(out, { recursive: true });
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
-  const say = opts.progress ?? ((t: string) => process.stderr.write(process.stderr.isTTY ? `\r${t}` : `${t}\n`));
+  const bar = opts.progress ? { update: opts.progress, end: () => {} } : progressWriter();
+  const pool = opts.inProcess ? undefined : new GradingPool(workers);
   const summary: BatchSummary = { students: subs.length, graded: 0, resumed: 0, errors: [], rows: [] };
   const rowsBy = new Map<string, ClassRow[]>();
   const started = Date.now();
@@ -150,7 +181,13 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
         }
       }
       fs.rmSync(keyFile, { force: true });
-      const report = await gradeSubmission(root, { exercises: opts.exercises, seed: opts.seed, hidden: opts.hidden, label: sub.student, signingKey: opts.signingKey, buildLimits: opts.buildLimits });
+      const options = { seed: opts.seed, hidden: opts.hidden, label: sub.student, signingKey: opts.signingKey, buildLimits: opts.buildLimits, noCache: opts.noCache };
+      let report: GradeReport;
+      if (pool) {
+        const reply = await pool.grade({ root, exercises: opts.exercises.map((e) => e.slug), options });
+        if (!reply.ok) throw new Error(reply.message);
+        report = reply.report;
+      } else report = await gradeSubmission(root, { ...options, exercises: opts.exercises });
       fs.mkdirSync(dest, { recursive: true });
       fs.writeFileSync(reportFile, reportJson(report));
       fs.writeFileSync(path.join(dest, 'results.json'), JSON.stringify(gradescopeResults(report), null, 2) + '\n');
@@ -167,15 +204,19 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
       fs.writeFileSync(path.join(dest, 'error.txt'), `could not grade ${sub.student}: ${message}\n`);
     } finally {
       done++;
-      say(progressBar(done, subs.length, started, { resumed: summary.resumed, errors: summary.errors.length }));
+      bar.update(progressLine(done, subs.length, (Date.now() - started) / 1000, { resumed: summary.resumed, errors: summary.errors.length }));
     }
   };
 
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(workers, subs.length) }, async () => {
-    while (next < subs.length) await one(subs[next++]!);
-  }));
-  if (process.stderr.isTTY && !opts.progress) process.stderr.write('\n');
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, subs.length) }, async () => {
+      while (next < subs.length) await one(subs[next++]!);
+    }));
+  } finally {
+    pool?.close();
+    bar.end();
+  }
   summary.rows = subs.flatMap((s) => rowsBy.get(s.student) ?? []);
   summary.errors.sort((a, b) => (a.student < b.student ? -1 : 1));
   fs.writeFileSync(path.join(out, 'class.csv'), classCsv(summary.rows));

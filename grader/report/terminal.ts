@@ -1,9 +1,34 @@
-// The terminal report: one line per check, explanations under each failure, a total. Colour through chalk
-// (which honours NO_COLOR and FORCE_COLOR).
+// The terminal report: one line per check, explanations under each failure, a total. Colour through chalk, at the
+// level terminalChalk() picks: chalk alone ignores NO_COLOR, so the rule is ours (https://no-color.org).
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Outcome } from '../api.js';
 import type { ExerciseResult } from '../grade.js';
 import type { GradeReport } from './schema.js';
+
+interface ColourEnv { [name: string]: string | undefined }
+
+/**
+ * The colour level for a stream: none when NO_COLOR is set and not empty; else FORCE_COLOR's level when it is set
+ * ('0'/'false' none, ''/'true' basic, 1-3); else colour only on a terminal (256 or true colour as TERM/COLORTERM say).
+ */
+export function colourLevel(stream: { isTTY?: boolean }, env: ColourEnv = process.env): 0 | 1 | 2 | 3 {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '' || force === 'true') return 1;
+    if (force === 'false') return 0;
+    const n = Number.parseInt(force, 10);
+    return Number.isNaN(n) ? 1 : (Math.max(0, Math.min(3, n)) as 0 | 1 | 2 | 3);
+  }
+  if (!stream.isTTY || env.TERM === 'dumb') return 0;
+  if (env.COLORTERM === 'truecolor' || env.COLORTERM === '24bit') return 3;
+  return /256/.test(env.TERM ?? '') ? 2 : 1;
+}
+
+/** A chalk for a stream (stdout by default) that honours NO_COLOR, FORCE_COLOR and non-terminals. */
+export function terminalChalk(stream: { isTTY?: boolean } = process.stdout, env: ColourEnv = process.env): ChalkInstance {
+  return new Chalk({ level: colourLevel(stream, env) });
+}
 
 function paint(c: ChalkInstance, outcome: Outcome): string {
   const label = outcome.padEnd(11);
@@ -64,7 +89,7 @@ export function formatExercise(r: ExerciseResult, c: ChalkInstance): string {
 }
 
 export function formatTerminal(report: GradeReport, colour?: ChalkInstance): string {
-  const c = colour ?? new Chalk();
+  const c = colour ?? terminalChalk();
   const parts = report.exercises.map((r) => formatExercise(r, c));
   const status = report.passed ? c.green.bold('PASSED') : c.red.bold('NOT PASSED');
   parts.push(`${status}  total ${points(report.score)}/${points(report.maxScore)}` +

@@ -1,10 +1,11 @@
-// A class of mixed submissions: finished, starter, zipped, forbidden import, empty, corrupt zip, symbolic link,
-// compiler-exhausting. Every student gets a row; a rerun regrades only what changed.
+// A class of mixed submissions: finished, starter (loops until its budget), zipped, crashing, forbidden import, empty,
+// corrupt zip, a zip that writes outside its folder, symbolic link, compiler-exhausting. Graded in worker processes;
+// every student gets a row; a rerun regrades only what changed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gradeBatch, type BatchSummary } from '../batch/batch.js';
+import { gradeBatch, progressLine, progressWriter, type BatchSummary } from '../batch/batch.js';
 import { courseExercises, findExercise } from '../course.js';
 import { writeZip } from '../package/zip.js';
 import { kitPath } from '../paths.js';
@@ -36,6 +37,11 @@ function setUpClass(): void {
   fs.cpSync(kitPath('grader', 'wrong', '01-hello', 'forbidden-import'), path.join(klass, 'dave', '01-hello'), { recursive: true });
   fs.mkdirSync(path.join(klass, 'erin'), { recursive: true });
   fs.writeFileSync(path.join(klass, 'frank.zip'), 'PK\u0003\u0004 this is not really a zip');
+  fs.cpSync(kitPath('grader', 'wrong', '01-hello', 'page-fault'), path.join(klass, 'ivan', '01-hello'), { recursive: true });
+  fs.writeFileSync(path.join(klass, 'peggy.zip'), writeZip([
+    { name: '01-hello/kernel/hello.ts', data: fs.readFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts')) },
+    { name: '../../../escaped.txt', data: Buffer.from('zip slip') },
+  ]));
   fs.mkdirSync(path.join(klass, 'mallory', '01-hello', 'kernel'), { recursive: true });
   fs.symlinkSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), hello('mallory'));
   // A kernel so large that the compiler exhausts the batch's heap limit (64 MiB here; hello needs far less).
@@ -52,30 +58,70 @@ describe('xenlab grade --batch', () => {
   it('grades every student and writes reports and a class summary', async () => {
     setUpClass();
     first = await gradeBatch({ dir: klass, out, workers: 2, exercises: [ex01], hidden: true, buildLimits: { memoryMiB: 64 }, progress: (t) => lines.push(t) });
-    expect(first.students).toBe(8);
+    expect(first.students).toBe(10);
     const outcome = Object.fromEntries(first.rows.map((r) => [r.student, r.outcome]));
-    expect(outcome).toEqual({ alice: 'PASS', bob: 'TIMEOUT', carol: 'FAIL', dave: 'BUILD ERROR', erin: 'BUILD ERROR', frank: 'BUILD ERROR', mallory: 'BUILD ERROR', oscar: 'BUILD ERROR' });
-    expect(first.errors.map((e) => e.student)).toEqual(['frank']);
+    expect(outcome).toEqual({ alice: 'PASS', bob: 'TIMEOUT', carol: 'FAIL', dave: 'BUILD ERROR', erin: 'BUILD ERROR', frank: 'BUILD ERROR', ivan: 'CRASH', mallory: 'BUILD ERROR', oscar: 'BUILD ERROR', peggy: 'BUILD ERROR' });
+    expect(first.errors.map((e) => e.student)).toEqual(['frank', 'peggy']);
+    expect(first.errors[1]!.message).toContain('unsafe path');
+    expect(fs.existsSync(path.join(tmp, 'escaped.txt')) || fs.existsSync(path.join(out, 'escaped.txt'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'peggy', 'error.txt'), 'utf8')).toContain('could not grade peggy');
     expect(first.rows.find((r) => r.student === 'alice')!.score).toBe(11);
     const csv = fs.readFileSync(path.join(out, 'class.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('student,exercise,score,max_score,outcome,submission_hash,trace_hash');
-    expect(csv).toHaveLength(9);
+    expect(csv).toHaveLength(11);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'class.json'), 'utf8'));
+    expect(summary).toMatchObject({ students: 10, seed: null });
+    expect(summary.rows).toEqual(first.rows);
+    expect(fs.readFileSync(path.join(out, 'ivan', 'report.txt'), 'utf8')).toMatch(/crash: page fault[^]*kernel\/hello\.ts:11: shutdown\.reason = nowhere\[0\];/);
     expect(csv.find((l) => l.startsWith('carol,'))).toMatch(/^carol,01-hello,\d+,11,FAIL,[0-9a-f]{64},[0-9a-f]{64}$/);
     for (const f of ['report.json', 'results.json', 'junit.xml', 'report.txt']) expect(fs.existsSync(path.join(out, 'alice', f)), f).toBe(true);
     expect(fs.readFileSync(path.join(out, 'oscar', 'report.txt'), 'utf8')).toContain('the compiler ran out of memory (limit 64 MiB)');
     expect(fs.readFileSync(path.join(out, 'mallory', 'report.txt'), 'utf8')).toContain('symbolic link');
-    expect(lines.at(-1)).toMatch(/^\[#+\] 8\/8 submissions/);
+    expect(lines.at(-1)).toMatch(/^\[#+\] 10\/10 submissions \(0 unchanged, 2 could not be graded\) done in \d+/);
+    expect(lines[0]).toMatch(/^\[#*-+\] 1\/10 submissions .* left$/);
   }, 300_000);
 
   it('regrades only the submissions that changed', async () => {
     fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), hello('bob'));
     fs.rmSync(path.join(klass, 'oscar'), { recursive: true });
-    const again = await gradeBatch({ dir: klass, out, workers: 2, exercises: [ex01], hidden: true, buildLimits: { memoryMiB: 64 }, progress: () => {} });
-    // alice, carol, dave, erin, mallory unchanged; bob changed; frank's zip cannot be read either time.
-    expect(again.resumed).toBe(5);
+    const again = await gradeBatch({ dir: klass, out, workers: 2, exercises: [ex01], hidden: true, buildLimits: { memoryMiB: 64 }, inProcess: true, progress: () => {} });
+    // alice, carol, dave, erin, ivan, mallory unchanged; bob changed; frank's and peggy's zips cannot be read either time.
+    expect(again.resumed).toBe(6);
     expect(again.graded).toBe(1);
     expect(again.rows.find((r) => r.student === 'bob')!.outcome).toBe('PASS');
     expect(again.rows.filter((r) => r.student !== 'bob').map((r) => [r.student, r.outcome]))
       .toEqual(first.rows.filter((r) => r.student !== 'bob' && r.student !== 'oscar').map((r) => [r.student, r.outcome]));
   }, 300_000);
+});
+
+describe('the progress bar', () => {
+  const sink = (isTTY: boolean) => {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, write: (t: string) => writes.push(t) } };
+  };
+
+  it('estimates the time left from the submissions graded so far, not the resumed ones', () => {
+    expect(progressLine(2, 10, 60, { resumed: 0, errors: 0 })).toBe('[#####-------------------] 2/10 submissions (0 unchanged, 0 could not be graded) ~4m00s left');
+    expect(progressLine(6, 10, 60, { resumed: 4, errors: 1 })).toMatch(/6\/10 .*4 unchanged, 1 could not be graded\) ~2m00s left$/);
+    expect(progressLine(3, 10, 5, { resumed: 3, errors: 0 })).toMatch(/submissions \(3 unchanged, 0 could not be graded\)$/);
+    expect(progressLine(10, 10, 75, { resumed: 0, errors: 0 })).toMatch(/^\[#{24}\] 10\/10 .* done in 1m15s$/);
+  });
+
+  it('redraws one line in colour on a terminal, without colour under NO_COLOR, and writes plain lines elsewhere', () => {
+    const tty = sink(true);
+    const w = progressWriter(tty.stream, { TERM: 'xterm' });
+    w.update('[#---] 1/4 submissions');
+    w.end();
+    expect(tty.writes[0]).toMatch(/^\r\u001b\[32m\[#---\]\u001b\[39m 1\/4 submissions\u001b\[K$/);
+    expect(tty.writes[1]).toBe('\n');
+    const noColour = sink(true);
+    progressWriter(noColour.stream, { TERM: 'xterm', NO_COLOR: '1' }).update('[#---] 1/4 submissions');
+    expect(noColour.writes).toEqual(['\r[#---] 1/4 submissions\u001b[K']);
+    const log = sink(false);
+    const l = progressWriter(log.stream, { TERM: 'xterm', FORCE_COLOR: '1' });
+    l.update('[#---] 1/4 submissions');
+    l.update('[##--] 2/4 submissions');
+    l.end();
+    expect(log.writes).toEqual(['[#---] 1/4 submissions\n', '[##--] 2/4 submissions\n']);
+  });
 });

@@ -6,7 +6,7 @@ import { makeReport, reportJson, signReport, verifyReport } from '../report/buil
 import { gradescopeResults, gradescopeResultsSchema } from '../report/gradescope.js';
 import { junitXml } from '../report/junit.js';
 import { gradeReportSchema } from '../report/schema.js';
-import { formatTerminal } from '../report/terminal.js';
+import { colourLevel, formatTerminal, terminalChalk } from '../report/terminal.js';
 import { fakeResult } from './fakes.js';
 import { parseXml } from './xml.js';
 
@@ -100,5 +100,20 @@ describe('terminal report', () => {
 
   it('colours outcomes when asked to', () => {
     expect(formatTerminal(report, new Chalk({ level: 1 }))).toMatch(/\u001b\[/);
+  });
+});
+
+describe('colour', () => {
+  it('honours NO_COLOR over everything, then FORCE_COLOR, and colours only terminals otherwise', () => {
+    expect(colourLevel({ isTTY: true }, { TERM: 'xterm-256color', NO_COLOR: '1' })).toBe(0);
+    expect(colourLevel({ isTTY: false }, { NO_COLOR: '1', FORCE_COLOR: '3' })).toBe(0);
+    expect(colourLevel({ isTTY: true }, { TERM: 'xterm-256color', NO_COLOR: '' })).toBe(2);
+    expect(colourLevel({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(1);
+    expect(colourLevel({ isTTY: true }, { FORCE_COLOR: '0' })).toBe(0);
+    expect(colourLevel({ isTTY: false }, { TERM: 'xterm-256color' })).toBe(0);
+    expect(colourLevel({ isTTY: true }, { TERM: 'xterm', COLORTERM: 'truecolor' })).toBe(3);
+    expect(colourLevel({ isTTY: true }, { TERM: 'dumb' })).toBe(0);
+    expect(formatTerminal(report, terminalChalk({ isTTY: true }, { TERM: 'xterm', NO_COLOR: 'yes' }))).not.toMatch(/\u001b\[/);
+    expect(formatTerminal(report, terminalChalk({ isTTY: true }, { TERM: 'xterm' }))).toMatch(/\u001b\[/);
   });
 });
