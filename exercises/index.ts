@@ -4,6 +4,7 @@ import { exercise as hello } from './01-hello/exercise.js';
 import { exercise as gettimeofday } from './02-gettimeofday/exercise.js';
 import { exercise as grantSharing } from './03-grant-sharing/exercise.js';
 import { exercise as consoleRing } from './04-console/exercise.js';
+import { exercise as xenstore } from './05-xenstore/exercise.js';
 import { exercise as blockDevice } from './06-block/exercise.js';
 
-export const exercises: Exercise[] = [hello, gettimeofday, grantSharing, consoleRing, blockDevice];
+export const exercises: Exercise[] = [hello, gettimeofday, grantSharing, consoleRing, xenstore, blockDevice];
