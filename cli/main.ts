@@ -14,7 +14,7 @@ const commands: Record<string, Command> = {
   handout: { summary: 'handout OUTDIR: write the student hand-out', load: () => import('./handout.js') },
   gradescope: { summary: 'gradescope OUT.zip: write a Gradescope autograder', load: () => import('./gradescope.js') },
   create: { summary: 'create CONFIG|SCENARIO [-p] [-c]: start domains from an xl-style config (hosts them when no xenlab runs)', load: () => import('./create.js') },
-  list: { summary: 'list: the domains of the running host', load: () => import('./toolstack.js').then((m) => ({ main: m.list })) },
+  list: { summary: 'list the domains of the running host (name, id, memory, state, CPU time)', load: () => import('./toolstack.js').then((m) => ({ main: m.list })) },
   console: { summary: 'console DOMAIN: attach this terminal to a domain\'s console (Ctrl-] detaches)', load: () => import('./console.js') },
   destroy: { summary: 'destroy DOMAIN: stop a domain at once and free it', load: () => import('./toolstack.js').then((m) => ({ main: m.destroy })) },
   shutdown: { summary: 'shutdown DOMAIN [-w] [-r]: ask a domain to power off (or reboot) through control/shutdown', load: () => import('./toolstack.js').then((m) => ({ main: m.shutdown })) },
