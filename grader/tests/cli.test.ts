@@ -9,6 +9,13 @@ import { UsageError } from '../../cli/args.js';
 import { gradeReportSchema } from '../report/schema.js';
 import { gradescopeResultsSchema } from '../report/gradescope.js';
 import { kitPath } from '../paths.js';
+import { courseExercises, findExercise } from '../course.js';
+import { gradeSubmission } from '../session.js';
+import { reportJson } from '../report/build.js';
+import { gradescopeResults } from '../report/gradescope.js';
+import { junitXml } from '../report/junit.js';
+import { formatTerminal } from '../report/terminal.js';
+import { Chalk } from 'chalk';
 import { parseXml } from './xml.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-grade-cli-'));
@@ -77,5 +84,95 @@ describe('xenlab grade', () => {
     await expect(grade(['--reference', '--submission', tmp])).rejects.toThrow(/not both/);
     await expect(grade(['--submission', f('missing')])).rejects.toThrow(/not a folder/);
     await expect(grade(['--seed', 'x'])).rejects.toThrow(/--seed/);
+  });
+});
+
+const wrong01 = (name: string) => kitPath('grader', 'wrong', '01-hello', name);
+
+describe('every outcome, end to end through xenlab grade and its three report files', () => {
+  // [submission, outcome of the exercise, the check and the outcome it must show, the JUnit element of that check]
+  const cases: [string, string, string, string, string][] = [
+    ['reference', kitPath('grader', 'solutions', '01-hello'), 'PASS', 'powers-off', ''],
+    ['wrong-text', wrong01('wrong-text'), 'FAIL', 'prints-hello', 'failure:FAIL'],
+    ['no-shutdown', wrong01('no-shutdown'), 'TIMEOUT', 'powers-off', 'error:TIMEOUT'],
+    ['page-fault', wrong01('page-fault'), 'CRASH', 'powers-off', 'error:CRASH'],
+    ['type-error', wrong01('type-error'), 'BUILD ERROR', 'prints-hello', 'error:BUILD ERROR'],
+    ['forbidden-import', wrong01('forbidden-import'), 'BUILD ERROR', 'prints-hello', 'error:BUILD ERROR'],
+  ];
+  for (const [name, dir, outcome, check, junitKind] of cases) {
+    it(`${name}: ${outcome}`, async () => {
+      const files = { json: f(`${name}.json`), gs: f(`${name}.results.json`), junit: f(`${name}.xml`) };
+      expect(await grade(['01', '--submission', dir, '--json', files.json, '--gradescope', files.gs, '--junit', files.junit])).toBe(outcome === 'PASS' ? 0 : 1);
+      const report = gradeReportSchema.parse(JSON.parse(fs.readFileSync(files.json, 'utf8')));
+      const ex = report.exercises[0]!;
+      expect(ex.outcome).toBe(outcome);
+      const c = ex.checks.find((x) => x.id === check)!;
+      expect(c.outcome).toBe(outcome);
+      expect(out).toContain(`${outcome.padEnd(11)} ${c.title}`);
+      const gs = gradescopeResultsSchema.parse(JSON.parse(fs.readFileSync(files.gs, 'utf8')));
+      const test = gs.tests.find((t) => t.name === `01-hello: ${c.title}`)!;
+      expect(test.status).toBe(outcome === 'PASS' ? 'passed' : 'failed');
+      expect(test.output!.split('\n')[0]).toBe(outcome);
+      const suite = parseXml(fs.readFileSync(files.junit, 'utf8')).children[0]!;
+      const tc = suite.children.find((x) => x.name === 'testcase' && x.attrs.name === c.title)!;
+      expect(tc.children[0] ? `${tc.children[0].name}:${tc.children[0].attrs.type}` : '').toBe(junitKind);
+      if (outcome !== 'PASS') {
+        expect(c.expected ?? c.actual).toBeTruthy();
+        expect(c.actual).toBeTruthy();
+      }
+      if (outcome === 'BUILD ERROR') expect(c.actual).toMatch(/^kernel\/hello\.ts:\d+:\d+: /); // file and line
+      if (name === 'forbidden-import') expect(c.actual).toMatch(/^kernel\/hello\.ts:5:/);
+    });
+  }
+
+  it('explains a crash: the faulting instruction disassembled, the student line beside it, the last hypercalls and console lines', async () => {
+    expect(await grade(['01', '--submission', wrong01('page-fault')])).toBe(1);
+    expect(out).toMatch(/crash: page fault/);
+    expect(out).toMatch(/at 0x[0-9a-f]+: mov eax, dword \[eax\]\n\s+kernel\/hello\.ts:11: shutdown\.reason = nowhere\[0\];/);
+    expect(out).toMatch(/last console lines:\n\s+\| Hello world/);
+    expect(out).toMatch(/last hypercalls:\n(\s+.*\n)*\s+console_io\(0x0, 0xc, 0x[0-9a-f]+\) = 0/);
+    expect(out).toMatch(/eax=0x3ff00000/);
+  });
+});
+
+describe('grading goes on after a build error', () => {
+  it('reports a kernel that makes the compiler work without end, and grades the next exercise', async () => {
+    const sub = f('endless');
+    fs.mkdirSync(path.join(sub, '01-hello', 'kernel'), { recursive: true });
+    fs.writeFileSync(path.join(sub, '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    fs.cpSync(kitPath('grader', 'solutions', '02-gettimeofday'), path.join(sub, '02-gettimeofday'), { recursive: true });
+    const all = courseExercises();
+    const report = await gradeSubmission(sub, { exercises: [findExercise('01', all)!, findExercise('02', all)!], label: 'endless', hidden: true, buildLimits: { timeoutMs: 4_000 } });
+    const [e1, e2] = report.exercises;
+    expect(e1).toMatchObject({ outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'timeout' } });
+    expect(e1!.checks[0]!.actual).toBe('kernel/hello.ts: the compiler did not finish within 4 s');
+    expect(e2).toMatchObject({ outcome: 'PASS', build: { ok: true } });
+    expect(e2!.score).toBe(e2!.maxScore);
+    expect(report.passed).toBe(false);
+  });
+});
+
+describe('determinism', () => {
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('gives byte-identical reports (but createdAt) from fresh builds at different times', async () => {
+    const ex = [findExercise('01', courseExercises())!];
+    const once = async (when: string) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date(when));
+      const r = await gradeSubmission(wrong01('page-fault'), { exercises: ex, label: 'x', hidden: true, noCache: true });
+      vi.useRealTimers();
+      return r;
+    };
+    const a = await once('2026-03-01T10:00:00Z');
+    const b = await once('2031-07-15T23:59:59Z');
+    expect(a.createdAt).not.toBe(b.createdAt);
+    expect(a.exercises[0]!.outcome).toBe('CRASH');
+    const same = (r: typeof a) => reportJson({ ...r, createdAt: '' });
+    expect(same(b)).toBe(same(a));
+    expect(junitXml(b)).toBe(junitXml(a));
+    expect(JSON.stringify(gradescopeResults(b))).toBe(JSON.stringify(gradescopeResults(a)));
+    expect(formatTerminal(b, new Chalk({ level: 0 }))).toBe(formatTerminal(a, new Chalk({ level: 0 })));
+    expect(a.traceHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
