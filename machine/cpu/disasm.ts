@@ -56,7 +56,7 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
     case 'S': return SREG[i.reg] ?? '?';
     case 'O': return (needSize ? SIZE_NAME[t === 'Ob' ? 1 : i.o16 ? 2 : 4] + ' ' : '') + memText(i);
     case 'J': return hex(next + i.imm);
-    case 'A': return `${hex(i.imm2)}:${hex(i.imm)}`;
+    case 'A': return `${i.o16 ? 'word ' : ''}${hex(i.imm2)}:${hex(i.imm)}`;
     case 'I':
       if (t === 'Ibs') return shex(i.imm);
       if (i.op === 0xc8 && t === 'Ib') return hex(i.imm2);
@@ -90,6 +90,9 @@ export function disassemble(bytes: Uint8Array, offset: number, eip: number): { t
   let name = desc.name;
   if (name.includes('|')) name = name.split('|')[i.o16 ? 0 : 1];
   if (name === 'fpu') return { text: '(bad)', length: i.len };
+  // 16-bit operand size on returns and far transfers, in nasm's spelling
+  if (i.o16 && (name === 'ret' || name === 'retf')) name = name === 'ret' ? 'retnw' : 'retfw';
+  if (i.o16 && name.endsWith(' far')) name = name.replace(' far', ' word far');
   const toks = desc.ops ? desc.ops.split(',').filter((t) => t !== 'b' && t !== 'v') : [];
   // A size keyword is needed when no register operand fixes the size.
   const hasReg = toks.some((t) => /^(G|Z|AL|eAX|CL|DX|R|S)/.test(t)) && !/^(movzx|movsx|shl|shr|sal|sar|rol|ror|rcl|rcr)$/.test(name);

@@ -42,7 +42,10 @@ interface Form {
   imms: ('ib' | 'iw' | 'id')[];
   rel: 'rb' | 'rd' | null;
   moffs: boolean;
-  farptr: boolean;
+  /** Far pointer immediate: 'd' offset:32 (fp), 'w' offset:16 (fpw). */
+  farptr: 'd' | 'w' | null;
+  /** Address-size prefix 0x67 is part of the encoding (jcxz, loop ..., cx). */
+  a16: boolean;
   text: string;
   /** Encoded length apart from prefixes and the memory operand's SIB/displacement. */
   staticLen: number;
@@ -54,7 +57,7 @@ function parseForm(line: string): Form {
   if (roles === undefined || (count === 0 ? roles !== '-' : roles.length !== count)) throw new Error(`form table line needs as many roles as patterns: ${line}`);
   const f: Form = {
     mn, pats: pats === '-' ? [] : pats.split(','), roles: roles === '-' && pats === '-' ? '' : roles,
-    o16: false, opcode: [], plusR: false, modrm: null, imms: [], rel: null, moffs: false, farptr: false, text: `${mn} ${pats}`, staticLen: 0,
+    o16: false, opcode: [], plusR: false, modrm: null, imms: [], rel: null, moffs: false, farptr: null, a16: false, text: `${mn} ${pats}`, staticLen: 0,
   };
   for (const tok of enc) {
     if (tok === 'o16') f.o16 = true;
@@ -65,10 +68,13 @@ function parseForm(line: string): Form {
     else if (tok === 'ib' || tok === 'iw' || tok === 'id') f.imms.push(tok);
     else if (tok === 'rb' || tok === 'rd') f.rel = tok;
     else if (tok === 'mo') f.moffs = true;
-    else if (tok === 'fp') f.farptr = true;
+    else if (tok === 'fp') f.farptr = 'd';
+    else if (tok === 'fpw') f.farptr = 'w';
+    else if (tok === 'a16') f.a16 = true;
     else throw new Error(`bad encoding token ${tok} in form table line: ${line}`);
   }
-  f.staticLen = (f.o16 ? 1 : 0) + f.opcode.length + (f.modrm !== null ? 1 : 0) + (f.moffs ? 4 : 0) + (f.farptr ? 6 : 0) +
+  f.staticLen = (f.o16 ? 1 : 0) + (f.a16 ? 1 : 0) + f.opcode.length + (f.modrm !== null ? 1 : 0) + (f.moffs ? 4 : 0) +
+    (f.farptr === 'd' ? 6 : f.farptr === 'w' ? 4 : 0) +
     (f.rel === 'rb' ? 1 : f.rel === 'rd' ? 4 : 0) + f.imms.reduce((a, k) => a + (k === 'ib' ? 1 : k === 'iw' ? 2 : 4), 0);
   return f;
 }
@@ -93,11 +99,47 @@ export function allMnemonics(): string[] {
   return [...new Set([...formsByMnemonic.keys(), ...relaxable.keys()])];
 }
 
-const prefixBytes: Record<string, number> = { lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2 };
-export function isPrefix(word: string): boolean {
-  return word in prefixBytes;
-}
 const segPrefix = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
+/** Instruction prefixes nasm accepts in front of a mnemonic, with the slot that orders them (nasm emits rep, lock,
+ * segment, operand size, address size in that order whatever order they are written in). */
+const prefixSlots: Record<string, { slot: 'rep' | 'lock' | 'seg' | 'osize' | 'asize'; byte: number }> = {
+  rep: { slot: 'rep', byte: 0xf3 }, repe: { slot: 'rep', byte: 0xf3 }, repz: { slot: 'rep', byte: 0xf3 },
+  repne: { slot: 'rep', byte: 0xf2 }, repnz: { slot: 'rep', byte: 0xf2 }, lock: { slot: 'lock', byte: 0xf0 },
+  ...Object.fromEntries(['es', 'cs', 'ss', 'ds', 'fs', 'gs'].map((s, i) => [s, { slot: 'seg', byte: segPrefix[i] }])),
+  o16: { slot: 'osize', byte: 0x66 }, o32: { slot: 'osize', byte: 0 }, a16: { slot: 'asize', byte: 0x67 }, a32: { slot: 'asize', byte: 0 },
+};
+export function isPrefix(word: string): boolean {
+  return Object.hasOwn(prefixSlots, word);
+}
+
+/** The prefixes written in front of an instruction, by slot. */
+interface Prefixes { rep?: number; lock?: number; seg?: number; osize?: 'o16' | 'o32'; asize?: 'a16' | 'a32' }
+
+function prefixSet(words: readonly string[]): Prefixes {
+  const p: Prefixes = {};
+  for (const w of words) {
+    const { slot, byte } = prefixSlots[w];
+    if (slot === 'osize') p.osize = w as 'o16' | 'o32';
+    else if (slot === 'asize') p.asize = w as 'a16' | 'a32';
+    else {
+      if (p[slot] !== undefined && p[slot] !== byte) throw new AsmError(`conflicting ${slot === 'seg' ? 'segment override' : slot} prefixes`);
+      p[slot] = byte;
+    }
+  }
+  return p;
+}
+
+/** Prefix bytes in nasm's order; `o16`/`a16` say whether the form itself needs 0x66/0x67. */
+function prefixBytesFor(p: Prefixes, o16: boolean, a16: boolean, seg?: number): number[] {
+  const out: number[] = [];
+  if (p.rep !== undefined) out.push(p.rep);
+  if (p.lock !== undefined) out.push(p.lock);
+  if (p.seg !== undefined && seg !== undefined) throw new AsmError('instruction has conflicting segment overrides: write the segment either in front or inside [ ]');
+  if (p.seg !== undefined || seg !== undefined) out.push((p.seg ?? seg)!);
+  if (p.osize === 'o16' || (o16 && p.osize !== 'o32')) out.push(0x66);
+  if (p.asize === 'a16' || a16) out.push(0x67);
+  return out;
+}
 
 const immRange: Record<number, [number, number]> = { 1: [-0x80, 0xff], 2: [-0x8000, 0xffff], 4: [-0x80000000, 0xffffffff] };
 
@@ -144,7 +186,7 @@ function matches(p: Pat, o: Operand, f: Form): boolean {
   }
   switch (o.kind) {
     case 'far':
-      return p === 'farptr';
+      return p === 'farptr' ? o.size !== 2 : p === 'farptr16' && o.size === 2;
     case 'reg':
       switch (p) {
         case 'r8': case 'rm8': return o.cls === 'gpr' && o.size === 1;
@@ -153,14 +195,17 @@ function matches(p: Pat, o: Operand, f: Form): boolean {
         case 'sreg': return o.cls === 'seg';
         case 'creg': return o.cls === 'cr';
         case 'dreg': return o.cls === 'dr';
-        case 'al': case 'ax': case 'eax': case 'cl': case 'dx':
+        case 'srm16': return o.cls === 'gpr' && o.size === 2;
+        case 'al': case 'ax': case 'eax': case 'cl': case 'dx': case 'cx': case 'ecx':
         case 'es': case 'cs': case 'ss': case 'ds': case 'fs': case 'gs':
           return o.name === p;
         default: return false;
       }
     case 'mem': {
-      if (p === 'mfar') return !!o.far || o.size === 6;
+      if (p === 'mfar') return (!!o.far && o.size !== 2) || o.size === 6;
+      if (p === 'mfar16') return !!o.far && o.size === 2;
       if (o.far || o.size === 6) return false;
+      if (p === 'srm16') return o.size === 2;
       if (p === 'm') return true;
       if (p.startsWith('moffs') && (o.base || o.index)) return false;
       const size = patSize[p];
@@ -236,15 +281,17 @@ function splitUncached(text: string): InsRequest {
 /** Encodes one instruction; a jmp/jcc to a label comes back as a branch for the linker to size. */
 export function encode(req: InsRequest, ops: readonly Operand[]): Encoded | RelaxableBranch {
   const mn = req.mnemonic;
-  const prefix = req.prefixes.length ? req.prefixes.map((p) => prefixBytes[p]) : noPrefix;
+  const prefix = req.prefixes.length ? prefixSet(req.prefixes) : noPrefixes;
   const rel = relaxable.get(mn);
   if (rel && ops.length === 1 && (typeof ops[0] === 'number' || ops[0].kind === 'sym')) {
     const target = ops[0];
     if (typeof target === 'number' && !fitsImm(target, 4)) throw new AsmError(`branch target ${target} is not a 32-bit address`);
-    return { prefix, short: rel.short, near: rel.near, target, force: req.force };
+    return { prefix: req.prefixes.length ? prefixBytesFor(prefix, false, false) : noPrefix, short: rel.short, near: rel.near, target, force: req.force };
   }
   const forms = formsByMnemonic.get(mn);
   if (!forms) {
+    // a prefix on a line of its own (`lock`, `rep`, `fs`, `o16`) is a byte of its own, as in nasm
+    if (isPrefix(mn) && ops.length === 0) return { bytes: prefixBytesFor(prefixSet([...req.prefixes, mn]), false, false), fixups: [] };
     if (rel) throw new AsmError(`invalid operand for '${mn}': expected a label, a register or memory`);
     throw new AsmError(`unknown instruction '${mn}'`);
   }
@@ -276,7 +323,10 @@ export function encode(req: InsRequest, ops: readonly Operand[]): Encoded | Rela
     }
     if (len < bestLen) { best = f; bestLen = len; }
   }
-  if (!best) throw new AsmError(diagnose(mn, ops, forms));
+  if (!best) {
+    if (mn === 'retw' && ops.length === 1) throw new AsmError("'retw imm' is ambiguous (nasm 2.16 emits a 32-bit 'ret imm' for it): write 'retnw imm' for a 16-bit return or 'ret imm'");
+    throw new AsmError(diagnose(mn, ops, forms));
+  }
   return encodeForm(best, ops, prefix);
 }
 
@@ -318,6 +368,7 @@ function memExtraLen(m: Mem | undefined): number {
 }
 
 const noPrefix: number[] = [];
+const noPrefixes: Prefixes = {};
 
 /** The value of an immediate operand, sized or not. */
 function immValue(o: Operand): number | SymRef {
@@ -351,8 +402,7 @@ function pushLE(out: number[], v: number, size: number): void {
   for (let i = 0; i < size; i++) out.push((v >>> (8 * i)) & 0xff);
 }
 
-function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Encoded {
-  const bytes: number[] = userPrefix.length ? userPrefix.slice() : [];
+function encodeForm(f: Form, ops: readonly Operand[], userPrefix: Prefixes): Encoded {
   const fixups: Fixup[] = [];
   let rm: Operand | undefined, reg: Register | undefined;
   const imms: Operand[] = [];
@@ -370,9 +420,12 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Enc
     }
   }
   const memOp = (typeof rm === 'object' && rm.kind === 'mem' ? rm : undefined) ?? moffs;
-  if (memOp?.seg) bytes.push(segPrefix[memOp.seg.num]);
-  if (f.o16) bytes.push(0x66);
-  if (memOp && is16(memOp)) bytes.push(0x67);
+  const mem16 = !!memOp && is16(memOp);
+  if (mem16 && userPrefix.asize === 'a32') throw new AsmError('a32 cannot be used with a 16-bit address');
+  const seg = memOp?.seg ? segPrefix[memOp.seg.num] : undefined;
+  const bytes: number[] = userPrefix === noPrefixes
+    ? [...(seg !== undefined ? [seg] : []), ...(f.o16 ? [0x66] : []), ...(mem16 || f.a16 ? [0x67] : [])]
+    : prefixBytesFor(userPrefix, f.o16, mem16 || f.a16, seg);
   for (let i = 0; i < f.opcode.length; i++) bytes.push(f.plusR && i === f.opcode.length - 1 ? f.opcode[i] + reg!.num : f.opcode[i]);
   if (f.modrm !== null) {
     const regField = f.modrm === 'r' ? reg!.num : f.modrm;
@@ -385,7 +438,7 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: number[]): Enc
   if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
   if (f.farptr) {
     const fp = farp as { seg: number; offset: number | SymRef };
-    putField(bytes, fixups, fp.offset, 4, false);
+    putField(bytes, fixups, fp.offset, f.farptr === 'w' ? 2 : 4, false);
     if (!fitsImm(fp.seg, 2)) throw new AsmError(`segment selector ${fp.seg} does not fit in 16 bits`);
     pushLE(bytes, fp.seg, 2);
   }

@@ -3,13 +3,16 @@
 // A line reads `mnemonic  patterns  roles  encoding`:
 //   patterns  comma-separated operand patterns, `-` for none: r8 r16 r32 rm8 rm16 rm32 m m8 m16 m32 m64 mfar imm8 imm16
 //             imm32 sx8 (an immediate that fits sign-extended in 8 bits at the operand size) one (the constant 1) al ax eax
-//             cl dx es cs ss ds fs gs sreg creg dreg rel8 rel32 farptr moffs8 moffs16 moffs32, and wsx8 wimm16 (only
+//             cl cx ecx dx es cs ss ds fs gs sreg creg dreg rel8 rel32 farptr farptr16 (`word seg:off`) moffs8 moffs16
+//             moffs32, mfar16 (`word far [m]`), srm16 (a 16-bit register or memory written `word`, so that an unsized
+//             `jmp [m]` stays dword as in nasm), and wsx8 wimm16 (only
 //             for an immediate written with `word`, as in `push word 5`), uimm8 uimm16 (an immediate nasm takes only
 //             without a size keyword)
 //   roles     one letter per operand saying where it is encoded: m ModRM.rm, r ModRM.reg or the +r of an opcode, b both
 //             (imul r32,imm), i first immediate, j second immediate, d relative branch, o moffs, f far pointer, - implicit
-//   encoding  o16 (operand-size prefix), opcode bytes in hex, `xx+r`, /r or /0../7, ib iw id (immediates), rb rd (branch
-//             displacement), mo (moffs address), fp (far pointer)
+//   encoding  o16 / a16 (operand- / address-size prefix), opcode bytes in hex, `xx+r`, /r or /0../7, ib iw id (immediates), rb rd (branch
+//             displacement), mo (moffs address), fp / fpw (far pointer
+//             with a 32- / 16-bit offset)
 // When several forms match, the shortest encoding wins, then the earliest line, which is how nasm chooses.
 
 const CC: [string[], number][] = [
@@ -110,11 +113,23 @@ function buildTable(): string[] {
     t.push(`cmov${cc} r16,rm16 rm o16 0f ${hex(0x40 + n)} /r`, `cmov${cc} r32,rm32 rm 0f ${hex(0x40 + n)} /r`);
   }
   t.push(
-    'jmp rm32 m ff /4', 'jmp farptr f ea fp', 'jmp mfar m ff /5',
-    'call rel32 d e8 rd', 'call rm32 m ff /2', 'call farptr f 9a fp', 'call mfar m ff /3',
-    'jecxz rel8 d e3 rb', 'jcxz rel8 d 67 e3 rb', 'loop rel8 d e2 rb', 'loope rel8 d e1 rb', 'loopz rel8 d e1 rb',
-    'loopne rel8 d e0 rb', 'loopnz rel8 d e0 rb',
-    'ret - - c3', 'ret imm16 i c2 iw', 'retn - - c3', 'retn imm16 i c2 iw', 'retf - - cb', 'retf imm16 i ca iw',
+    'jmp rm32 m ff /4', 'jmp srm16 m o16 ff /4', 'jmp farptr f ea fp', 'jmp farptr16 f o16 ea fpw',
+    'jmp mfar m ff /5', 'jmp mfar16 m o16 ff /5',
+    'call rel32 d e8 rd', 'call rm32 m ff /2', 'call srm16 m o16 ff /2', 'call farptr f 9a fp', 'call farptr16 f o16 9a fpw',
+    'call mfar m ff /3', 'call mfar16 m o16 ff /3',
+    'jecxz rel8 d e3 rb', 'jcxz rel8 d a16 e3 rb',
+  );
+  for (const [mn, op] of [['loop', 'e2'], ['loope', 'e1'], ['loopz', 'e1'], ['loopne', 'e0'], ['loopnz', 'e0']]) {
+    t.push(`${mn} rel8 d ${op} rb`, `${mn} rel8,ecx d- ${op} rb`, `${mn} rel8,cx d- a16 ${op} rb`);
+  }
+  // ret: near and far, with nasm's w (16-bit operand size) and d suffixes
+  // (no `retw imm16`: nasm 2.16 encodes it without 0x66, a 32-bit return; encode.ts refuses it and names retnw)
+  for (const [mn, enc] of [['ret', ''], ['retn', ''], ['retd', ''], ['retnd', ''], ['retw', 'o16 '], ['retnw', 'o16 ']]) {
+    t.push(`${mn} - - ${enc}c3`);
+    if (mn !== 'retw') t.push(`${mn} imm16 i ${enc}c2 iw`);
+  }
+  for (const [mn, enc] of [['retf', ''], ['retfd', ''], ['retfw', 'o16 ']]) t.push(`${mn} - - ${enc}cb`, `${mn} imm16 i ${enc}ca iw`);
+  t.push(
     'enter uimm16,uimm8 ij c8 iw ib', 'leave - - c9',
     'int imm8 i cd ib', 'int3 - - cc', 'int1 - - f1', 'into - - ce', 'iret - - cf', 'iretd - - cf', 'iretw - - o16 cf',
     'in al,imm8 -i e4 ib', 'in ax,imm8 -i o16 e5 ib', 'in eax,imm8 -i e5 ib', 'in al,dx -- ec', 'in ax,dx -- o16 ed', 'in eax,dx -- ed',

@@ -41,6 +41,8 @@ export interface FarPtr {
   readonly kind: 'far';
   readonly seg: number;
   readonly offset: number | SymRef;
+  /** 2 for `word seg:off` (16-bit offset, 0x66 prefix); otherwise a 32-bit offset. */
+  readonly size?: 2 | 4;
 }
 
 /** An immediate with an explicit size (`push word 5`, `add eax, strict dword 5`); plain numbers need none. */
@@ -104,7 +106,7 @@ export const qword = (m: Mem | MemSpec): Mem => sized(m, 8);
 /** `far [m]`: a memory far pointer (m16:32) for jmp/call. */
 export const far = (m: Mem | MemSpec): Mem => ({ ...('kind' in m ? m : mem(m)), far: true });
 /** `seg:offset` immediate far pointer for jmp/call. */
-export const farPtr = (seg: number, offset: number | SymRef): FarPtr => ({ kind: 'far', seg, offset });
+export const farPtr = (seg: number, offset: number | SymRef, size?: 2 | 4): FarPtr => ({ kind: 'far', seg, offset, ...(size ? { size } : {}) });
 
 export const imm = (value: number | SymRef, size: 1 | 2 | 4, strict = false): Imm => ({ kind: 'imm', value, size, strict });
 
@@ -129,7 +131,7 @@ export function formatOperand(o: Operand): string {
     case 'imm':
       return `${o.strict ? 'strict ' : ''}${{ 1: 'byte', 2: 'word', 4: 'dword' }[o.size]} ${formatOperand(o.value)}`;
     case 'far':
-      return `0x${o.seg.toString(16)}:${typeof o.offset === 'number' ? '0x' + o.offset.toString(16) : formatSym(o.offset)}`;
+      return `${o.size ? (o.size === 2 ? 'word ' : 'dword ') : ''}0x${o.seg.toString(16)}:${typeof o.offset === 'number' ? '0x' + o.offset.toString(16) : formatSym(o.offset)}`;
     case 'mem': {
       const parts: string[] = [];
       if (o.base) parts.push(o.base.name);
@@ -137,7 +139,8 @@ export function formatOperand(o: Operand): string {
       const d = o.disp;
       if (typeof d !== 'number') parts.push(formatSym(d));
       else if (d !== 0 || parts.length === 0) parts.push(parts.length && d < 0 ? `-0x${(-d).toString(16)}` : '0x' + (d >>> 0).toString(16));
-      const size = o.size ? { 1: 'byte ', 2: 'word ', 4: 'dword ', 6: 'far ', 8: 'qword ', 10: 'tword ' }[o.size] : o.far ? 'far ' : '';
+      const size = (o.size && o.size !== 6 ? { 1: 'byte ', 2: 'word ', 4: 'dword ', 8: 'qword ', 10: 'tword ' }[o.size] : '') +
+        (o.far || o.size === 6 ? 'far ' : '');
       return `${size}[${o.seg ? o.seg.name + ':' : ''}${parts.join('+').replace(/\+-/g, '-')}]`;
     }
   }

@@ -40,12 +40,14 @@ function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' 
     const e = p.expr();
     if (p.eat(':')) {
       const off = p.expr();
-      op = { kind: 'far', seg: constant(asm, e, 'a far pointer segment'), offset: resolveValue(asm, off, 'a far pointer offset') };
+      if (size && size !== 2 && size !== 4) throw new AsmError('a far pointer seg:offset can only be word or dword');
+      op = { kind: 'far', seg: constant(asm, e, 'a far pointer segment'), offset: resolveValue(asm, off, 'a far pointer offset'), ...(size ? { size } : {}) };
     } else {
       const regs = [...e.terms].filter(([n]) => n.startsWith('%'));
       if (regs.length === 1 && e.terms.size === 1 && regs[0][1] === 1 && e.k === 0) {
         const r = registers.get(regs[0][0].slice(1))!;
-        if (size && size !== r.size) throw new AsmError(`register ${r.name} is not ${Object.keys(sizeWords).find((k) => sizeWords[k] === size)}-sized`);
+        // nasm ignores word/dword on a segment register (push dword fs is push fs)
+        if (size && size !== r.size && !(r.cls === 'seg' && (size === 2 || size === 4))) throw new AsmError(`register ${r.name} is not ${Object.keys(sizeWords).find((k) => sizeWords[k] === size)}-sized`);
         op = r;
       } else {
         const v = resolveValue(asm, e, 'an immediate');
@@ -256,7 +258,8 @@ export function parseInto(asm: Assembler, source: string, origin: { file: string
         toks[1]?.t === 'id' && isDirective(toks[1].v.toLowerCase())) {
         asm.label(toks[0].v);
         toks = toks.slice(1);
-      } else if (toks.length === 1 && toks[0].t === 'id' && !isMnemonic(toks[0].v.toLowerCase()) && !isDirectiveWord(toks[0].v)) {
+      } else if (toks.length === 1 && toks[0].t === 'id' && !isMnemonic(toks[0].v.toLowerCase()) && !isPrefix(toks[0].v.toLowerCase()) &&
+        !isDirectiveWord(toks[0].v)) {
         asm.label(toks[0].v);
         toks = [];
       }

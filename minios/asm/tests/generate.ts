@@ -44,7 +44,9 @@ function candidates(p: string): Operand[] {
     case 'm16': return mems(2).slice(0, 6);
     case 'm32': return mems(4).slice(0, 6);
     case 'm64': return [mems(8)[0], mems(8)[9]];
-    case 'mfar': return [{ ...mems()[0], far: true }, { ...mems()[3], far: true }];
+    case 'mfar': return [{ ...mems()[0], far: true }, { ...mems()[3], far: true }, { ...mems(4)[7], far: true }, { ...mems()[21], far: true }];
+    case 'mfar16': return [{ ...mems(2)[0], far: true }, { ...mems(2)[9], far: true }, { ...mems(2)[20], far: true }];
+    case 'srm16': return [ax, di, ...mems(2)];
     case 'moffs8': case 'moffs16': case 'moffs32': return [mem({ disp: 0x1234 }), mem({ disp: 0x10, seg: fs }), mem({ disp: sym('tgt') })];
     case 'imm8': return [...imms[p], imm(5, 1), imm(-3, 1, true)];
     case 'imm16': return [...imms[p], imm(5, 2), imm(0x1234, 2, true)];
@@ -56,12 +58,14 @@ function candidates(p: string): Operand[] {
     case 'wimm16': return [imm(0x1234, 2), imm(5, 2, true)];
     case 'one': return [1];
     case 'al': return [al]; case 'ax': return [ax]; case 'eax': return [eax]; case 'cl': return [cl]; case 'dx': return [dx];
+    case 'cx': return [cx]; case 'ecx': return [ecx];
     case 'es': return [es]; case 'cs': return [cs]; case 'ss': return [ss]; case 'ds': return [ds]; case 'fs': return [fs]; case 'gs': return [gs];
     case 'sreg': return [es, cs, ss, ds, fs, gs];
     case 'creg': return [cr0, cr2, cr3, cr4];
     case 'dreg': return [dr0, dr3, dr6, dr7];
     case 'rel8': case 'rel32': return [sym('tgt')];
-    case 'farptr': return [farPtr(0x10, 0x12345678), farPtr(0xe019, sym('tgt'))];
+    case 'farptr': return [farPtr(0x10, 0x12345678), farPtr(0xe019, sym('tgt')), farPtr(0x08, 0x1000, 4)];
+    case 'farptr16': return [farPtr(0x10, 0x1234, 2), farPtr(0xffff, 0xffff, 2), farPtr(0x18, sym('tgt'), 2)];
     default: throw new Error(`no test operands for pattern ${p}`);
   }
 }
@@ -69,7 +73,6 @@ function candidates(p: string): Operand[] {
 /** nasm text of an instruction; memory operands always carry their size so nasm never guesses. */
 export function nasmLine(mn: string, ops: Operand[]): string {
   const text = ops.map((o) => {
-    if (typeof o === 'object' && o.kind === 'mem' && o.far) return `far ${formatOperand({ ...o, far: false })}`;
     return formatOperand(o);
   });
   return text.length ? `${mn} ${text.join(', ')}` : mn;

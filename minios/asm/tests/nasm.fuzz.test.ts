@@ -61,7 +61,9 @@ function operandFor(r: () => number, p: string): Operand | undefined {
       return r() < 0.4 ? pick(r, gpr(sizeOf[p])) : randMem(r, sizeOf[p]);
     case 'm8': case 'm16': case 'm32': case 'm64': return randMem(r, sizeOf[p]);
     case 'm': return randMem(r);
-    case 'mfar': return { ...randMem(r), far: true };
+    case 'mfar': return { ...randMem(r, r() < 0.3 ? 4 : undefined), far: true };
+    case 'mfar16': return { ...randMem(r, 2), far: true };
+    case 'srm16': return r() < 0.4 ? pick(r, gpr(2)) : randMem(r, 2);
     case 'moffs8': case 'moffs16': case 'moffs32': return mem({ disp: randDisp(r), seg: r() < 0.3 ? pick(r, regs.filter((x) => x.cls === 'seg')) : undefined });
     case 'imm8': case 'uimm8': return randImm(r, 8);
     case 'imm16': case 'uimm16': return randImm(r, 16);
@@ -74,6 +76,7 @@ function operandFor(r: () => number, p: string): Operand | undefined {
     case 'creg': return pick(r, regs.filter((x) => x.cls === 'cr'));
     case 'dreg': return pick(r, regs.filter((x) => x.cls === 'dr'));
     case 'farptr': return { kind: 'far', seg: randImm(r, 16) & 0xffff, offset: r() < 0.2 ? sym('tgt') : randImm(r, 32) >>> 0 };
+    case 'farptr16': return { kind: 'far', seg: randImm(r, 16) & 0xffff, offset: r() < 0.2 ? sym('tgt') : randImm(r, 16) & 0xffff, size: 2 };
     case 'rel8': return undefined;
     case 'rel32': return sym('tgt', randInt(r, -100, 100));
     default: return registers.get(p) as Register | undefined;
