@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { UsageError, parseArgs } from './args.js';
 import { parseWallclock } from './run.js';
 import { expandShort } from './toolstack.js';
-import { attachConsole, attachTerminal } from './console.js';
+import { attachConsole, attachTerminal, type Terminal } from './console.js';
 import { HostSession } from './toolstack-session.js';
 import { HostServer } from './toolstack-host.js';
 import { ConfigError, ToolstackError } from '../hypervisor/dom0/index.js';
@@ -87,16 +87,17 @@ async function hostForeground(paths: RuntimePaths, file: string,
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
-  if (opts.attach && made[0]) attachLocal(server, made[0].domid, log);
+  const term = opts.attach && made[0] ? attachLocal(server, made[0].domid, log) : undefined;
   await server.run();
+  term?.close();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   process.off('SIGHUP', stop);
-  return 0;
+  return server.failure ? 1 : 0;
 }
 
 /** -c on the host itself: this terminal is the first domain's console. */
-function attachLocal(server: HostServer, domid: number, log: (line: string) => void): void {
+function attachLocal(server: HostServer, domid: number, log: (line: string) => void): Terminal {
   const session = server.session;
   const term = attachTerminal({
     onInput: (bytes) => { if (session.input(domid, bytes)) server.kick(); },
@@ -113,4 +114,5 @@ function attachLocal(server: HostServer, domid: number, log: (line: string) => v
     if (!row || row.state === 'shutdown' || row.state === 'crashed') { stopWatching(); clearInterval(timer); }
   }, 100);
   timer.unref();
+  return term;
 }

@@ -27,6 +27,8 @@ export class HostServer {
   private readonly consoles = new Set<{ domid: number; sock: Socket; unsubscribe: () => void }>();
   private stopped!: Promise<void>;
   private readonly sockets = new Set<Socket>();
+  /** Set when the run loop stopped on an internal error. */
+  failure: string | undefined;
 
   constructor(private readonly opts: HostOptions) {}
 
@@ -77,7 +79,15 @@ export class HostServer {
     let anchorV = 0;
     let anchorW = performance.now();
     while (!this.stopping) {
-      const r = this.session.step();
+      let r;
+      try {
+        r = this.session.step();
+      } catch (e) {
+        // A bug in xenlab, not the guest's doing: say so in one line and stop cleanly.
+        this.failure = `internal error in the run loop: ${(e as Error).message}`;
+        this.opts.log(this.failure + (process.env.XENLAB_DEBUG ? `\n${(e as Error).stack}` : ' (set XENLAB_DEBUG=1 for details)'));
+        break;
+      }
       this.afterStep();
       if (this.session.hadDomains && this.session.toolstack.list().length === 0) {
         this.opts.log('no domains left; the host stops');
