@@ -95,7 +95,7 @@ export function bootDomains(domains: BootDomain[], opts: { budget: number; seed:
       console: first.console,
       hypercalls: first.hypercalls,
       domains: observed,
-      xenstore: snapshotStore(host),
+      xenstore: snapshotStore(host, tmpdir),
       ...(extra ? { extra } : {}),
     };
     if (!run.crash) {
@@ -123,8 +123,11 @@ function observeDomain(dom: Domain, console: string): DomainObservation {
   };
 }
 
-/** Every node of the store (path -> value), read as Dom0 sees it. */
-function snapshotStore(host: XenHost): Record<string, string> {
+/**
+ * Every node of the store (path -> value), read as Dom0 sees it. The run's temporary folder (in disk paths) reads
+ * `<tmpdir>`, so that equal runs give equal observations wherever their disks were.
+ */
+function snapshotStore(host: XenHost, tmpdir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string, depth: number) => {
     if (depth > 32) return;
@@ -132,7 +135,7 @@ function snapshotStore(host: XenHost): Record<string, string> {
     if (typeof names === 'string') return;
     for (const n of [...names].sort()) {
       const p = dir === '/' ? `/${n}` : `${dir}/${n}`;
-      out[p] = host.dom0.xs.read(p) ?? '';
+      out[p] = (host.dom0.xs.read(p) ?? '').split(tmpdir).join('<tmpdir>');
       walk(p, depth + 1);
     }
   };

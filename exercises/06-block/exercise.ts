@@ -26,6 +26,17 @@ const isData = (r: RequestObservation) => r.operation === OP.READ || r.operation
 const sectorsOf = (r: RequestObservation) => r.segs.reduce((n, s) => n + Math.max(0, s.last - s.first + 1), 0);
 const said = (r: RequestObservation) => `${opName(r.operation)} at sector ${r.sector} with ${r.nrSegments} segment${r.nrSegments === 1 ? '' : 's'} (${r.segs.map((s) => `${s.first}-${s.last}`).join(', ') || 'none'})`;
 
+/** The line main.ts printed when it gave up early (a transfer failed three times, no job, no device), if it did. */
+function gaveUp(ctx: CheckContext): string | undefined {
+  return ctx.lines.find((l) => /^main: .*\(try 3 of 3\)$|^main: blkfront_init failed|^main: sector 0 holds no job/.test(l));
+}
+
+/** The verdict for a check whose subject main.ts never reached because it gave up, or undefined. */
+function stoppedBefore(ctx: CheckContext, expected: string, what: string): ReturnType<Check['run']> | undefined {
+  const line = gaveUp(ctx);
+  return line ? fail(expected, `main.ts gave up before ${what}: it printed ${JSON.stringify(line)}`, 'the checks that failed before this one say why') : undefined;
+}
+
 function frontendStates(o: BlockObservation) { return o.states.filter((s) => s.end === 'frontend'); }
 
 export const connects: Check = {
@@ -182,6 +193,8 @@ export const usesSegments: Check = {
     }
     const copy = data.filter((r) => sectorsOf(r) === o.plan.count);
     if (!data.some((r) => r.nrSegments > 1)) {
+      const early = copy.length === 0 && stoppedBefore(ctx, expected, `its first transfer of several pages`);
+      if (early) return early;
       return fail(expected, `every request had a single segment: main's ${o.plan.count}-sector copy went out as ${data.length} one-segment requests${copy.length ? '' : ', none of them the whole copy'}`,
         `one request carries up to 11 segments; main.ts asks blkfront_io for one transfer over several pages, which is one request with a segment per page: see ${todo(ctx, 6)}`);
     }
@@ -201,6 +214,8 @@ export const handlesErrors: Check = {
     const expected = `${which}, answered once with BLKIF_RSP_ERROR (-1), to come back to main.ts as an error and be retried`;
     const failed = o.requests.find((r) => r.injected);
     if (!failed) {
+      const early = stoppedBefore(ctx, expected, which);
+      if (early) return early;
       return fail(expected, `the run never got to ${which} (the backend saw ${o.requests.filter(isData).length} read and write requests)`, 'the other checks say where it stopped');
     }
     if (retriedLater(o, failed)) return pass();
@@ -221,6 +236,10 @@ export const flushes: Check = {
     const lastWrite = o.requests.map((r) => r.operation).lastIndexOf(OP.WRITE);
     const flush = o.requests.findIndex((r, i) => i > lastWrite && (r.operation === OP.FLUSH_DISKCACHE || r.operation === OP.WRITE_BARRIER));
     if (lastWrite >= 0 && flush >= 0 && o.requests[flush]!.status === 0) return pass();
+    if (flush < 0) {
+      const early = stoppedBefore(ctx, expected, 'the flush');
+      if (early) return early;
+    }
     if (flush >= 0) return fail(expected, `the flush was answered with status ${o.requests[flush]!.status}`, `a flush carries no segments and no sector: see ${todo(ctx, 9)}`);
     const other = o.requests.find((r) => !isData(r));
     return fail(expected, other ? `the backend saw ${opName(other.operation)} but no flush after the last write` : 'the backend saw no flush request',
@@ -248,6 +267,8 @@ export const endsGrants: Check = {
       return fail(expected, `${left.length} grant${left.length === 1 ? '' : 's'} to Dom0 ${left.length === 1 ? 'was' : 'were'} still live at the end (refs ${left.slice(0, 8).join(', ')})`, `end every grant you make once the backend is done with it (${todo(ctx, 8)})`);
     }
     if (o.ringRef !== undefined && o.grantsLeft.includes(o.ringRef)) {
+      const early = stoppedBefore(ctx, expected, 'closing the device (after which the ring\'s grant ends)');
+      if (early) return early;
       return fail(expected, `the ring's grant (ref ${o.ringRef}) was still live at the end`,
         `after the backend has said Closed it no longer maps the ring: end its grant then (and not before: gnttab_end_access refuses a grant still mapped). See ${todo(ctx, 10)}`);
     }
@@ -266,6 +287,10 @@ export const disconnects: Check = {
     const expected = 'after Connected, the frontend\'s state Closing (5), then Closed (6) once the backend says Closing';
     const fes = frontendStates(o).slice(2);
     const closing = fes[0];
+    if (!closing) {
+      const early = stoppedBefore(ctx, expected, 'blkfront_shutdown');
+      if (early) return early;
+    }
     if (!closing) return fail(expected, 'the frontend never left Connected', `blkfront_shutdown says Closing, waits, says Closed: see ${todo(ctx, 10)}`);
     if (closing.state !== 5) return fail(expected, `after Connected the frontend went to ${stateName(closing.state)}`, `say Closing (5) first, so that the backend stops using the ring: see ${todo(ctx, 10)}`);
     const closed = fes[1];

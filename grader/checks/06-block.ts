@@ -11,7 +11,7 @@ export const ownDriver: Check = {
   title: 'drives the block device with its own code, not the Mini-OS library\'s',
   weight: 1,
   hidden: true,
-  dependsOn: ['connects'],
+  dependsOn: ['disk-contents'],
   run(ctx) {
     for (const [file, text] of Object.entries(ctx.sources)) {
       const m = /(?:from|import)\s+["']minios\/blkfront["']/.exec(text);

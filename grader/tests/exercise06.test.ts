@@ -2,12 +2,13 @@
 // pointing at its TODOs, and every typical wrong solution under grader/wrong/06-block fails the checks its
 // expect.json names, with the outcome and message given there (and under the seed given there). Also: the session
 // really delays the backend, injects its error and leaves the disk as the plan says.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Check, Exercise, RunObservation } from '../api.js';
 import { courseExercises, findExercise } from '../course.js';
-import { gradeExercise, type ExerciseResult } from '../grade.js';
+import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
 import { kitPath } from '../paths.js';
 import { blockPlan, expectedImage, initialImage, TRAILER, type BlockObservation } from '../../exercises/06-block/block-plan.js';
 
@@ -138,5 +139,24 @@ describe('exercise 06 (block)', () => {
       }
       expect(run.console).toContain('main: verify: the copy reads back the same\n');
     }
+  }, 60_000);
+
+  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
+    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { out += d; });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '06-block', 'kernel')), tsc(kitPath('grader', 'solutions', '06-block', 'kernel'))]);
+    expect(starter).toEqual({ code: 0, out: '' });
+    expect(ref).toEqual({ code: 0, out: '' });
+  }, 60_000);
+
+  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
+    clearBuildCache();
+    const again = await gradeExercise(exercise, path.join(wrongRoot, 'ignores-status'), { hidden: true, noCache: true });
+    expect(again).toEqual(results.get('ignores-status'));
   }, 60_000);
 });
