@@ -34,9 +34,12 @@ export function node(ctx: CheckContext, name: string): string | undefined {
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 const NO_RUN = fail('a run to judge', 'the run recorded nothing of the store ring', 'the kernel did not get as far as XenStore');
 
+/** A payload as recorded (NULs already shown as \0), in quotes, cut short. */
+export const wire = (payload: string, max = 60): string => `"${payload.length > max ? `${payload.slice(0, max)}...` : payload}"`;
+
 /** One request, said short: #3 XS_READ "data/xenlab/question\0". */
 export function said(r: RequestRecord, i: number): string {
-  return `request #${i + 1} (${typeName(r.type)} ${quote(r.payload, 60)}, req_id ${r.reqId}${r.txId ? `, tx_id ${r.txId}` : ''})`;
+  return `request #${i + 1} (${typeName(r.type)} ${wire(r.payload)}, req_id ${r.reqId}${r.txId ? `, tx_id ${r.txId}` : ''})`;
 }
 
 /** Where this run's ring indices started, said so that a student sees why one seed differs from another. */
@@ -60,7 +63,7 @@ function missingWrite(ctx: CheckContext, o: XenStoreObservation, name: string, e
   const w = requestFor(o, 11, name);
   if (w) {
     const [r, i] = w;
-    return fail(expected, `${said(r, i)} was answered ${r.reply ? `${typeName(r.reply.type)} ${quote(r.reply.payload)}` : 'with nothing'}, and ${BASE}/${name} is not in the store`,
+    return fail(expected, `${said(r, i)} was answered ${r.reply ? `${typeName(r.reply.type)} ${wire(r.reply.payload)}` : 'with nothing'}, and ${BASE}/${name} is not in the store`,
       `an XS_WRITE's payload is the path, its NUL, then the value with no NUL after it; hdr.len counts exactly those bytes: see ${todo(ctx, 5)} and ${todo(ctx, 4)}`);
   }
   const end = ctx.run.end === 'budget' ? '; the run ended while the kernel was still waiting' : '';
@@ -204,7 +207,7 @@ export const transactionRetry: Check = {
     const first = o.requests[o.conflictDuring]!;
     const later = o.requests.slice(o.conflictDuring + 1);
     const commits = later.filter((r) => r.type === 7 && r.payload.startsWith('T'));
-    const firstReply = first.reply ? `${typeName(first.reply.type)} ${quote(first.reply.payload)}` : 'nothing';
+    const firstReply = first.reply ? `${typeName(first.reply.type)} ${wire(first.reply.payload)}` : 'nothing';
     if (got === String(changed) && commits.length === 0) {
       return fail(expected, `${BASE}/counter holds ${quote(got)}: the first commit, ${said(first, o.conflictDuring)}, was answered ${firstReply}, and the kernel never tried again, so its increment was lost`,
         `EAGAIN on commit means another change got in first and nothing of the transaction happened: start a new transaction and do all of it again, reading the value anew (${todo(ctx, 7)})`);
@@ -232,7 +235,7 @@ export const hearsWatch: Check = {
     if (got === plan.doorbell) return pass();
     if (o.doorbellDuring === undefined) {
       const w = o.requests.findIndex((r) => r.type === 4);
-      return fail(expected, w < 0 ? 'the kernel never registered a watch (XS_WATCH)' : `${said(o.requests[w]!, w)} was answered ${o.requests[w]!.reply ? quote(o.requests[w]!.reply!.payload) : 'with nothing'}, so no watch was set`,
+      return fail(expected, w < 0 ? 'the kernel never registered a watch (XS_WATCH)' : `${said(o.requests[w]!, w)} was answered ${o.requests[w]!.reply ? wire(o.requests[w]!.reply!.payload) : 'with nothing'}, so no watch was set`,
         `an XS_WATCH's payload is the path and the token, each with its NUL (${todo(ctx, 4)})`);
     }
     const during = o.requests[o.doorbellDuring]!;

@@ -1,7 +1,7 @@
 // Hidden checks for exercise 05: graded by the instructor's kit, shown to students after the due date.
 // They read the kernel's sources and the requests xenstored received, which the exercise's setup records in run.extra
 // (exercises/05-xenstore/xenstore-plan.ts); this file reads that record by shape (the grader does not import the exercises).
-import { fail, lineOf, pass, quote, type Check, type CheckContext } from '../api.js';
+import { fail, lineOf, pass, type Check, type CheckContext } from '../api.js';
 
 interface RequestSeen { type: number; reqId: number; payload: string }
 
@@ -10,7 +10,7 @@ function requestsSeen(ctx: CheckContext): RequestSeen[] | undefined {
   return Array.isArray(r) ? (r as RequestSeen[]) : undefined;
 }
 
-const said = (r: RequestSeen, i: number) => `request #${i + 1} (type ${r.type}, ${quote(r.payload, 60)}, req_id ${r.reqId})`;
+const said = (r: RequestSeen, i: number) => `request #${i + 1} (type ${r.type}, "${r.payload.slice(0, 60)}", req_id ${r.reqId})`;
 
 export const ownClient: Check = {
   id: 'own-client',
