@@ -11,7 +11,7 @@ import { parseWallclock } from './run.js';
 import { expandShort } from './toolstack.js';
 import { attachConsole, attachTerminal, type Terminal } from './console.js';
 import { HostSession } from './toolstack-session.js';
-import { HostServer } from './toolstack-host.js';
+import { HostServer, toolstackErrorKind } from './toolstack-host.js';
 import { ConfigError, ToolstackError } from '../hypervisor/dom0/index.js';
 import { ensureRuntimeDir, HostError, replyError, request, runtimePaths, type RuntimePaths } from './toolstack-runtime.js';
 
@@ -31,11 +31,19 @@ export async function main(argv: string[]): Promise<number> {
     if (remote !== undefined) return remote;
     return await hostForeground(paths, file, {
       paused, attach: options.console === true, pace: options['no-pace'] !== true,
-      wallclock: options.wallclock ? parseWallclock(options.wallclock as string) : undefined,
+      wallclock: options.wallclock ? wallclockOption(options.wallclock as string) : undefined,
     });
   } catch (e) {
     if (e instanceof HostError) { process.stderr.write(e.message + '\n'); return e.status; }
     throw e;
+  }
+}
+
+function wallclockOption(text: string): { sec: number; nsec: number } {
+  try {
+    return parseWallclock(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^xenlab run:/, 'xenlab create:'));
   }
 }
 
@@ -69,7 +77,7 @@ async function hostForeground(paths: RuntimePaths, file: string,
     if (e instanceof ConfigError) throw new UsageError(`xenlab create: ${e.message}`);
     if (e instanceof ToolstackError) {
       process.stderr.write(`xenlab create: ${e.message}\n`);
-      return /cannot read|does not exist/.test(e.message) ? 2 : 1;
+      return toolstackErrorKind(e) === 'usage' ? 2 : 1;
     }
     throw e;
   }

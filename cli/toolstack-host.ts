@@ -17,6 +17,11 @@ export interface HostOptions {
   log: (line: string) => void;
 }
 
+/** Bad input (a missing or unreadable file, a kernel that is not a PV ELF) is exit status 2; the rest 1. */
+export function toolstackErrorKind(e: ToolstackError): 'usage' | 'failed' {
+  return /^cannot read |: kernel '.*' does not exist|: disk image '.*' does not exist|: building domain '.*' failed: /.test(e.message) ? 'usage' : 'failed';
+}
+
 interface ShutdownWait { domid: number; sock: Socket; what: string }
 
 export class HostServer {
@@ -197,7 +202,7 @@ export class HostServer {
       }
     } catch (e) {
       if (e instanceof ConfigError) return { ok: false, kind: 'usage', error: e.message };
-      if (e instanceof ToolstackError) return { ok: false, kind: /^cannot read|does not exist/.test(e.message) || / does not exist/.test(e.message) ? 'usage' : 'failed', error: e.message };
+      if (e instanceof ToolstackError) return { ok: false, kind: toolstackErrorKind(e), error: e.message };
       return { ok: false, kind: 'failed', error: `internal error: ${(e as Error).message}` };
     }
   }

@@ -32,6 +32,7 @@ describe('xenlab create reports bad configs as FILE:LINE and exits 2', () => {
       ['memory.cfg', ['name = "m"', 'kernel = "echo.elf"', '', 'memory = "lots"'], /memory\.cfg:4: memory: /],
       ['quote.cfg', ['name = "q', 'kernel = "echo.elf"'], /quote\.cfg:1: string opened with " is not closed/],
       ['disk.cfg', ['name = "d"', 'kernel = "echo.elf"', 'memory = 16', "disk = [ 'file:disk.img,xvdq9,w' ]"], /disk\.cfg:4: disk 'file:disk\.img,xvdq9,w': virtual device/],
+      ['garbage.cfg', ['name = "g"', 'kernel = "echo.elf"', 'memory = 16'], /garbage\.cfg: building domain 'g' failed: not an ELF file/],
       ['nokernel.cfg', ['name = "k"', 'kernel = "missing.elf"', 'memory = 16'], /nokernel\.cfg: kernel '.*missing\.elf' does not exist/],
     ];
     const runs = await Promise.all(cases.map(([file, lines]) => xenlabAsync(['create', config(file, lines)], alone)));
