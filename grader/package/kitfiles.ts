@@ -7,6 +7,8 @@ export type PackageKind = 'handout' | 'gradescope';
 
 /** Never shipped: the instructor's answers and the grader's own tests of its checks. */
 const ANSWERS = ['grader/solutions', 'grader/wrong'];
+/** Helpers only the kit's own test suites use (they import the top-level tests/ folder, which is not shipped). */
+const TEST_HELPERS = ['hypervisor/testing'];
 const ALWAYS_OUT = new Set(['node_modules', 'out', 'grades', 'tmp', 'coverage', 'tests', 'bench', 'docs']);
 
 /** Paths (relative to the kit root, forward slashes) of the files a package holds. */
@@ -16,6 +18,7 @@ export function kitFiles(kind: PackageKind, root = KIT_ROOT): string[] {
     if (name.startsWith('.')) return true;
     if (dir && !rel.includes('/') && ALWAYS_OUT.has(name)) return true;
     if (dir && name === 'tests') return true;
+    if (TEST_HELPERS.includes(rel)) return true;
     if (ANSWERS.some((a) => rel === a || rel.startsWith(a + '/'))) return true;
     if (kind === 'handout' && (rel === 'grader/checks' || rel.startsWith('grader/checks/'))) return true;
     if (!dir && /\.test\.ts$/.test(name)) return !(kind === 'handout' && rel.startsWith('exercises/'));
