@@ -28,7 +28,7 @@ function memText(i: Insn): string {
   }
   let s = parts.join('+');
   const disp = i.a16 ? (i.disp << 16) >> 16 : i.disp | 0;
-  if (parts.length === 0) s = hex(i.a16 ? disp & 0xffff : disp);
+  if (parts.length === 0) s = i.a16 ? 'word ' + hex(disp & 0xffff) : hex(disp);
   else if (disp !== 0) s += disp < 0 ? '-' + hex(-disp) : '+' + hex(disp);
   const seg = i.segOv >= 0 ? SREG[i.segOv] + ':' : '';
   return `[${seg}${s}]`;

@@ -420,8 +420,12 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: Prefixes): Enc
     }
   }
   const memOp = (typeof rm === 'object' && rm.kind === 'mem' ? rm : undefined) ?? moffs;
-  const mem16 = !!memOp && is16(memOp);
+  // an address without registers is 16-bit when written [word n] or after a16 (nasm: 67 a1 iw, 67 8b 06 iw)
+  const abs16 = !!memOp && !memOp.base && !memOp.index && (!!memOp.addr16 || userPrefix.asize === 'a16');
+  const mem16 = !!memOp && (abs16 || is16(memOp));
   if (mem16 && userPrefix.asize === 'a32') throw new AsmError('a32 cannot be used with a 16-bit address');
+  if (abs16 && typeof memOp!.disp === 'number' && !fitsImm(memOp!.disp, 2)) throw new AsmError(`address ${memOp!.disp} does not fit in 16 bits (16-bit addressing)`);
+  if (memOp && !mem16 && (memOp.base || memOp.index) && userPrefix.asize === 'a16') throw new AsmError('a16 cannot be used with a 32-bit address: write the address with bx/bp/si/di');
   const seg = memOp?.seg ? segPrefix[memOp.seg.num] : undefined;
   const bytes: number[] = userPrefix === noPrefixes
     ? [...(seg !== undefined ? [seg] : []), ...(f.o16 ? [0x66] : []), ...(mem16 || f.a16 ? [0x67] : [])]
@@ -430,10 +434,11 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: Prefixes): Enc
   if (f.modrm !== null) {
     const regField = f.modrm === 'r' ? reg!.num : f.modrm;
     if (typeof rm === 'object' && rm.kind === 'reg') bytes.push(0xc0 | (regField << 3) | rm.num);
+    else if (abs16) { bytes.push((regField << 3) | 6); putField(bytes, fixups, (rm as Mem).disp, 2, false); }
     else if (is16(rm as Mem)) encodeMem16(rm as Mem, regField, bytes, fixups);
     else encodeMem(rm as Mem, regField, bytes, fixups);
   }
-  if (f.moffs) putField(bytes, fixups, moffs!.disp, 4, false);
+  if (f.moffs) putField(bytes, fixups, moffs!.disp, abs16 ? 2 : 4, false);
   for (let i = 0; i < f.imms.length; i++) putField(bytes, fixups, immValue(imms[i]), f.imms[i] === 'ib' ? 1 : f.imms[i] === 'iw' ? 2 : 4, false);
   if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
   if (f.farptr) {

@@ -34,6 +34,8 @@ export interface Mem {
   readonly size?: MemSize;
   /** `far` was written (jmp far [x], call far [x]). */
   readonly far?: boolean;
+  /** `[word n]`: an absolute 16-bit address (0x67). */
+  readonly addr16?: boolean;
 }
 
 /** An immediate far pointer `seg:offset` (jmp 0x10:label). */
@@ -141,7 +143,7 @@ export function formatOperand(o: Operand): string {
       else if (d !== 0 || parts.length === 0) parts.push(parts.length && d < 0 ? `-0x${(-d).toString(16)}` : '0x' + (d >>> 0).toString(16));
       const size = (o.size && o.size !== 6 ? { 1: 'byte ', 2: 'word ', 4: 'dword ', 8: 'qword ', 10: 'tword ' }[o.size] : '') +
         (o.far || o.size === 6 ? 'far ' : '');
-      return `${size}[${o.seg ? o.seg.name + ':' : ''}${parts.join('+').replace(/\+-/g, '-')}]`;
+      return `${size}[${o.addr16 ? 'word ' : ''}${o.seg ? o.seg.name + ':' : ''}${parts.join('+').replace(/\+-/g, '-')}]`;
     }
   }
 }

@@ -28,14 +28,23 @@ function parseOperand(p: LineParser, asm: Assembler): Operand | { jump: 'short' 
   let op: Operand;
   if (p.eat('[')) {
     let seg: Register | undefined;
+    let addr16 = false;
+    const w0 = p.peek();
+    if (w0?.t === 'id' && /^d?word$/i.test(w0.v)) { addr16 = w0.v.toLowerCase() === 'word'; p.i++; }
     const t0 = p.toks[p.i], t1 = p.toks[p.i + 1];
     if (t0?.t === 'id' && t1?.t === 'op' && t1.v === ':' && registers.get(t0.v.toLowerCase())?.cls === 'seg') {
       seg = registers.get(t0.v.toLowerCase());
       p.i += 2;
+      const w1 = p.peek();
+      if (!addr16 && w1?.t === 'id' && /^d?word$/i.test(w1.v)) { addr16 = w1.v.toLowerCase() === 'word'; p.i++; }
     }
     const e = p.expr();
     p.expect(']');
     op = memFrom(asm, e, seg, size, farFlag);
+    if (addr16) {
+      if (op.base || op.index) throw new AsmError('[word ...] is only for an address without registers');
+      op = { ...op, addr16: true };
+    }
   } else {
     const e = p.expr();
     if (p.eat(':')) {

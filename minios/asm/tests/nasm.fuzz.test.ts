@@ -92,7 +92,11 @@ function randomCases(seed: number, n: number): SlotCase[] {
     const ops = f.pats.map((p) => operandFor(r, p));
     if (ops.some((o) => o === undefined)) continue;
     const withPrefix = r() < 0.05 && /^(add|sub|and|or|xor|adc|sbb|inc|dec|not|neg|xchg|cmpxchg|xadd|bts|btr|btc)$/.test(f.mn) && ops.some((o) => typeof o === 'object' && o.kind === 'mem');
-    const mn = withPrefix ? `lock ${f.mn}` : f.mn;
+    // a segment override written in front (when the address has none), or a16 on an address without registers
+    const memOp = ops.find((o): o is Mem => typeof o === 'object' && o.kind === 'mem');
+    const seg = memOp && !memOp.seg && r() < 0.05 ? `${pick(r, ['es', 'cs', 'ss', 'ds', 'fs', 'gs'])} ` : '';
+    const a16 = memOp && !memOp.base && !memOp.index && typeof memOp.disp === 'number' && memOp.disp >= 0 && memOp.disp <= 0xffff && r() < 0.2 ? 'a16 ' : '';
+    const mn = `${withPrefix ? 'lock ' : ''}${seg}${a16}${f.mn}`;
     out.push({ line: nasmLine(mn, ops as Operand[]), mn, ops: ops as Operand[] });
   }
   return out;
