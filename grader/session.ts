@@ -8,15 +8,33 @@ import { makeReport, signReport } from './report/build.js';
 import type { GradeReport } from './report/schema.js';
 
 /**
+ * Folders a submission may be wrapped in: when it holds exactly one folder (besides dot files and __MACOSX) that is not
+ * an exercise folder, as when a student zips the folder their work is in.
+ */
+function wrappers(submission: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(submission, { withFileTypes: true }).filter((e) => !e.name.startsWith('.') && e.name !== '__MACOSX');
+  } catch {
+    return [];
+  }
+  const only = entries.length === 1 ? entries[0]! : undefined;
+  return only && only.isDirectory() && !/^\d\d-/.test(only.name) && only.name !== 'exercises' && only.name !== 'kernel' ? [path.join(submission, only.name)] : [];
+}
+
+/**
  * The folder holding `exercise`'s student files inside a submission. A submission is laid out like the hand-out's
  * exercises/ (DIR/01-hello/kernel/hello.ts), or a whole hand-out (DIR/exercises/01-hello/...), or, when a single
- * exercise is graded, that exercise's own folder (DIR/kernel/hello.ts).
+ * exercise is graded, that exercise's own folder (DIR/kernel/hello.ts); any of these may sit inside one wrapping
+ * folder (DIR/alice/01-hello/...).
  */
 export function locateExerciseDir(submission: string, exercise: Exercise, single: boolean): string {
-  const candidates = [path.join(submission, exercise.slug), path.join(submission, 'exercises', exercise.slug)];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  if (single && fs.existsSync(path.join(submission, exercise.studentFiles[0]!))) return submission;
-  return candidates[0]!;
+  const roots = [submission, ...wrappers(submission)];
+  for (const root of roots) {
+    for (const c of [path.join(root, exercise.slug), path.join(root, 'exercises', exercise.slug)]) if (fs.existsSync(c)) return c;
+  }
+  if (single) for (const root of roots) if (fs.existsSync(path.join(root, exercise.studentFiles[0]!))) return root;
+  return path.join(submission, exercise.slug);
 }
 
 export interface SessionOptions extends GradeOptions {

@@ -21,17 +21,30 @@ cd /autograder/source
 npm ci --omit=dev --no-audit --no-fund
 `;
 
+export interface AutograderOptions {
+  /** Exercises this assignment grades ('01', '01-hello', ...); all of the course when empty. */
+  exercises?: string[];
+  /** A fixed seed for the term (XENLAB_SEED in the environment overrides it). */
+  seed?: number;
+}
+
+const shellWord = (s: string) => (/^[A-Za-z0-9._-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 /**
  * run_autograder: grades the submission and always leaves a results.json. AUTOGRADER_ROOT (default /autograder)
  * lets a test run it in a temporary folder laid out the same way.
  */
-export const RUN_AUTOGRADER = `#!/usr/bin/env bash
+export function runAutograderScript(opts: AutograderOptions = {}): string {
+  const exercises = (opts.exercises ?? []).map(shellWord).join(' ');
+  return `#!/usr/bin/env bash
+# Gradescope runs this for every submission; written by \`xenlab gradescope\`.
 set -uo pipefail
 ROOT="\${AUTOGRADER_ROOT:-/autograder}"
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-args=(grade --submission "$ROOT/submission" --gradescope "$ROOT/results/results.json" --json "$ROOT/results/report.json")
-if [ -n "\${XENLAB_SEED:-}" ]; then args+=(--seed "$XENLAB_SEED"); fi
+SEED="\${XENLAB_SEED:-${opts.seed ?? ''}}"
+args=(grade ${exercises ? `${exercises} ` : ''}--submission "$ROOT/submission" --gradescope "$ROOT/results/results.json" --json "$ROOT/results/report.json")
+if [ -n "$SEED" ]; then args+=(--seed "$SEED"); fi
 NO_COLOR=1 node bin/xenlab.js "\${args[@]}"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
@@ -41,11 +54,15 @@ JSON
 fi
 exit 0
 `;
+}
 
-export function gradescopeEntries(root = KIT_ROOT): ZipEntry[] {
+/** The default script: every exercise of the course, each at its own seeds. */
+export const RUN_AUTOGRADER = runAutograderScript();
+
+export function gradescopeEntries(root = KIT_ROOT, opts: AutograderOptions = {}): ZipEntry[] {
   const entries: ZipEntry[] = [
     { name: 'setup.sh', data: Buffer.from(SETUP_SH), mode: 0o755 },
-    { name: 'run_autograder', data: Buffer.from(RUN_AUTOGRADER), mode: 0o755 },
+    { name: 'run_autograder', data: Buffer.from(runAutograderScript(opts)), mode: 0o755 },
   ];
   for (const rel of kitFiles('gradescope', root)) {
     entries.push({ name: `source/${rel}`, data: fs.readFileSync(path.join(root, rel)), mode: rel === 'bin/xenlab.js' ? 0o755 : 0o644 });
@@ -53,8 +70,8 @@ export function gradescopeEntries(root = KIT_ROOT): ZipEntry[] {
   return entries;
 }
 
-export function writeGradescopeZip(outFile: string, root = KIT_ROOT): { entries: number; bytes: number } {
-  const entries = gradescopeEntries(root);
+export function writeGradescopeZip(outFile: string, root = KIT_ROOT, opts: AutograderOptions = {}): { entries: number; bytes: number } {
+  const entries = gradescopeEntries(root, opts);
   const zip = writeZip(entries);
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
   fs.writeFileSync(outFile, zip);

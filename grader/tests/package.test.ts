@@ -133,26 +133,43 @@ describe('zip', () => {
 });
 
 describe('Gradescope package', () => {
-  it('runs run_autograder against a folder laid out like /autograder and writes a valid results.json', () => {
-    const root = path.join(tmp, 'autograder');
+  it('holds setup.sh, run_autograder and the kit with hidden checks, without reference or wrong solutions', () => {
     const entries = readZip(writeZip(gradescopeEntries()));
     const names = entries.map((e) => e.name);
     expect(names).toContain('setup.sh');
     expect(names).toContain('run_autograder');
+    for (const ex of courseExercises()) expect(names).toContain(`source/exercises/${ex.slug}/exercise.ts`);
     expect(names).toContain('source/grader/checks/01-hello.ts');
-    expect(names.filter((n) => /grader\/(solutions|wrong)\//.test(n))).toEqual([]);
+    expect(names.filter((n) => /grader\/(solutions|wrong|tests)\//.test(n))).toEqual([]);
+    expect(entries.find((e) => e.name === 'run_autograder')!.mode).toBe(0o755);
+    for (const script of ['setup.sh', 'run_autograder']) {
+      const file = path.join(tmp, script);
+      fs.writeFileSync(file, entries.find((e) => e.name === script)!.data);
+      const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
+      expect(syntax.status, syntax.stderr).toBe(0);
+    }
+  });
+
+  it('runs run_autograder of a one-exercise assignment against a folder laid out like /autograder', () => {
+    const root = path.join(tmp, 'autograder');
+    const entries = readZip(writeZip(gradescopeEntries(undefined, { exercises: ['01-hello'], seed: 3 })));
     for (const e of entries) {
       const dest = path.join(root, e.name);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, e.data, { mode: e.mode });
     }
     fs.symlinkSync(kitPath('node_modules'), path.join(root, 'source', 'node_modules'));
-    fs.cpSync(kitPath('grader', 'wrong', '01-hello', 'count-with-nul'), path.join(root, 'submission', '01-hello'), { recursive: true });
-    const r = spawnSync('bash', [path.join(root, 'run_autograder')], { encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: root }, timeout: 120_000 });
+    // The student zipped the folder they worked in: its files of exercise 01, inside one wrapping folder.
+    fs.cpSync(kitPath('grader', 'wrong', '01-hello', 'count-with-nul'), path.join(root, 'submission', 'my work'), { recursive: true });
+    const r = spawnSync(path.join(root, 'run_autograder'), [], { encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: root }, timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const results = gradescopeResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(root, 'results', 'results.json'), 'utf8')));
-    expect(results.score).toBe(10);
-    const hidden = results.tests.filter((t) => t.visibility === 'after_due_date' && t.name.startsWith('01-hello:')); // only 01 was handed in
+    const ex01 = courseExercises()[0]!;
+    expect(results.tests.map((t) => t.name)).toEqual(ex01.checks.map((c) => `01-hello: ${c.title}`));
+    expect(results.score).toBe(ex01.checks.reduce((n, c) => n + c.weight, 0) - 1);
+    expect(results.output).toContain('seed 3');
+    const hidden = results.tests.filter((t) => t.visibility === 'after_due_date');
     expect(hidden.map((t) => [t.name, t.score])).toEqual([['01-hello: prints nothing but the hello line', 0], ['01-hello: every console_io write succeeds', 1]]);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'results', 'report.json'), 'utf8')).exercises[0].seed).toBe(3);
   });
 });
