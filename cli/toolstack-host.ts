@@ -173,6 +173,7 @@ export class HostServer {
     try {
       switch (req?.op) {
         case 'create': {
+          if (typeof req.file !== 'string') return { ok: false, kind: 'usage', error: 'create: no config file given' };
           const made = this.session.create(req.file, req.paused);
           for (const d of made) this.opts.log(`domain ${d.domid} (${d.name}) created${req.paused ? ', paused' : ''} from ${req.file}`);
           return { ok: true, created: made.map((d) => ({ domid: d.domid, name: d.name })) };
