@@ -46,7 +46,7 @@ export function said(r: RequestRecord, i: number): string {
 export function startsSaid(o: XenStoreObservation): string {
   const note = (v: number) => {
     const left = RING_SIZE - (v % RING_SIZE);
-    const wraps = v > 2 ** 32 - 4 * RING_SIZE ? ', and the u32 counter itself wraps past 2^32 soon' : '';
+    const wraps = v > 2 ** 32 - 4 * RING_SIZE ? `, and ${2 ** 32 - v} bytes below 2^32, where the u32 counter wraps to 0` : '';
     return v === 0 ? '' : ` (${left} bytes before the end of the ring${wraps})`;
   };
   return `this run's store page started with req_cons = req_prod = ${hex(o.reqStart)}${note(o.reqStart)} and rsp_cons = rsp_prod = ${hex(o.rspStart)}${note(o.rspStart)}`;
@@ -66,8 +66,22 @@ function missingWrite(ctx: CheckContext, o: XenStoreObservation, name: string, e
     return fail(expected, `${said(r, i)} was answered ${r.reply ? `${typeName(r.reply.type)} ${wire(r.reply.payload)}` : 'with nothing'}, and ${BASE}/${name} is not in the store`,
       `an XS_WRITE's payload is the path, its NUL, then the value with no NUL after it; hdr.len counts exactly those bytes: see ${todo(ctx, 5)} and ${todo(ctx, 4)}`);
   }
-  const end = ctx.run.end === 'budget' ? '; the run ended while the kernel was still waiting' : '';
-  return fail(expected, `the kernel never wrote ${BASE}/${name}${end}`, before);
+  return stuckAfter(ctx, o, expected, `the kernel never wrote ${BASE}/${name}`) ?? fail(expected, `the kernel never wrote ${BASE}/${name}`, before);
+}
+
+const READ_HINT = (ctx: CheckContext) =>
+  `a reply that runs over the end of rsp[] goes on at rsp[0]: byte i of it is rsp[MASK_XENSTORE_IDX(cons)] with cons counted on from rsp_cons (${todo(ctx, 3)}); and a reply's payload is exactly hdr.len bytes, with no NUL of its own for XS_READ (${todo(ctx, 4)})`;
+
+/** When the run ended with the kernel still waiting although xenstored had answered its last request: a misread reply. */
+function stuckAfter(ctx: CheckContext, o: XenStoreObservation, expected: string, what: string): Verdict | undefined {
+  const i = o.requests.length - 1;
+  const last = o.requests[i];
+  if (ctx.run.end !== 'budget' || !last?.reply) return undefined;
+  const off = offByOne(ctx, o, expected, `${what}: the run ended with the kernel still waiting`);
+  if (off) return off;
+  return fail(expected,
+    `${what}: the run ended with the kernel still waiting, after ${said(last, i)} had been answered (${typeName(last.reply.type)} ${wire(last.reply.payload)}), so it did not read that reply right; ${startsSaid(o)}`,
+    READ_HINT(ctx));
 }
 
 const wrapHint = (ctx: CheckContext) =>
@@ -101,6 +115,23 @@ export const talksToXenstored: Check = {
   },
 };
 
+const WATCH_HINT = (ctx: CheckContext) =>
+  `while a request waits for its reply, xenstored may send watch events (type XS_WATCH_EVENT, req_id 0): keep those for xs_poll_watches and go on reading until the message with your request's req_id comes (${todo(ctx, 4)})`;
+
+/** The first XS_WRITE whose value is a watch event's path: from there on the kernel took each message for the reply before it. */
+function tookEventForReply(o: XenStoreObservation): number | undefined {
+  const i = o.requests.findIndex((r) => r.type === 11 && r.payload.split('\\0').slice(1).join('').includes('doorbell'));
+  return i < 0 ? undefined : i;
+}
+
+/** The off-by-one failure, when the kernel took a watch event for a reply: every later value is the one before it. */
+function offByOne(ctx: CheckContext, o: XenStoreObservation, expected: string, what: string): Verdict | undefined {
+  const i = tookEventForReply(o);
+  if (i === undefined) return undefined;
+  return fail(expected, `${what}; earlier, ${said(o.requests[i]!, i)} wrote a watch event's path as a value: the kernel took the event for a reply, and from there on read each reply one request late`,
+    WATCH_HINT(ctx));
+}
+
 /** What went wrong with a value main.ts copied from a reply into the store. */
 function judgeCopy(ctx: CheckContext, o: XenStoreObservation, name: string, got: string, want: string, expected: string): Verdict {
   if (got === `${want}\0`) {
@@ -108,11 +139,11 @@ function judgeCopy(ctx: CheckContext, o: XenStoreObservation, name: string, got:
       `an XS_WRITE's value is not NUL-terminated: its length is hdr.len minus the path and the path's NUL. Send the value without its NUL (${todo(ctx, 5)})`);
   }
   if (/doorbell|bell/.test(got)) {
-    return fail(expected, `${BASE}/${name} holds ${quote(got)}: the payload of a watch event (the watched path and its token), not the reply`,
-      `while a request waits for its reply, xenstored may send watch events (type XS_WATCH_EVENT, req_id 0): keep those for xs_poll_watches and go on reading until the message with your request's req_id comes (${todo(ctx, 4)})`);
+    return fail(expected, `${BASE}/${name} holds ${quote(got)}: the payload of a watch event (the watched path and its token), not the reply`, WATCH_HINT(ctx));
   }
-  return fail(expected, `${BASE}/${name} holds ${quote(got)}; ${startsSaid(o)}`,
-    `a reply that runs over the end of rsp[] goes on at rsp[0]: byte i of it is rsp[MASK_XENSTORE_IDX(cons)] with cons counted on from rsp_cons (${todo(ctx, 3)}); and a reply's payload is exactly hdr.len bytes, with no NUL of its own for XS_READ (${todo(ctx, 4)})`);
+  const off = offByOne(ctx, o, expected, `${BASE}/${name} holds ${quote(got)}`);
+  if (off) return off;
+  return fail(expected, `${BASE}/${name} holds ${quote(got)}; ${startsSaid(o)}`, READ_HINT(ctx));
 }
 
 export const readsAndWrites: Check = {
@@ -200,6 +231,8 @@ export const transactionRetry: Check = {
     const got = node(ctx, 'counter');
     if (got === want) return pass();
     if (o.conflictDuring === undefined) {
+      const stuck = stuckAfter(ctx, o, expected, 'the kernel never committed a transaction');
+      if (stuck) return stuck;
       const starts = o.requests.filter((r) => r.type === 6).length;
       return fail(expected, starts ? `the kernel started ${starts} transaction(s) but never committed one (XS_TRANSACTION_END "T")` : 'the kernel never started a transaction (XS_TRANSACTION_START)',
         `xs_increment: start a transaction, read and write the counter with its tx_id, then commit with XS_TRANSACTION_END "T" (${todo(ctx, 7)})`);
@@ -241,6 +274,11 @@ export const hearsWatch: Check = {
     const during = o.requests[o.doorbellDuring]!;
     if (got === undefined) {
       const where = `Dom0 rang the doorbell while ${said(during, o.doorbellDuring)} waited for its reply, so the event came into rsp[] just before that reply`;
+      const counted = node(ctx, 'counter') === String(plan.counter + plan.bump + 1);
+      if (!counted) {
+        const stuck = stuckAfter(ctx, o, expected, 'the kernel never got as far as waiting for the doorbell');
+        if (stuck) return stuck;
+      }
       if (ctx.run.end === 'budget') {
         return fail(expected, `${where}; the kernel never ran the doorbell callback for it, and was still waiting for an event when the run ended`,
           `a watch event read while waiting for a reply is not lost: queue it (xs_talk, ${todo(ctx, 4)}) and deliver the queue to the callbacks in xs_poll_watches (${todo(ctx, 6)})`);
