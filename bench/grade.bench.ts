@@ -1,6 +1,7 @@
 // Grading throughput: a class of distinct submissions (copies of the reference, each with its own comment line so
-// no build is shared) graded as a batch with the default workers, and the wall time to grade every reference
-// solution. Figures: submissions per hour, seconds per submission, reference wall time.
+// no build is shared) graded as a batch with the default workers (one process per core), and the wall time to grade
+// every reference solution of the listed exercises. Both compile afresh (no build cache), as a real class would.
+// Figures: submissions per hour, seconds per submission, reference wall time. XENLAB_BENCH_STUDENTS sets the class size.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +15,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-grade-bench-'));
 try {
   const exercises = courseExercises();
   const t0 = performance.now();
-  const ref = await gradeSubmission(kitPath('grader', 'solutions'), { exercises, label: 'reference', hidden: true });
+  const ref = await gradeSubmission(kitPath('grader', 'solutions'), { exercises, label: 'reference', hidden: true, noCache: true });
   const refSeconds = (performance.now() - t0) / 1000;
-  console.log(`reference solutions: ${exercises.length} exercise(s), ${ref.passed ? 'all passed' : 'NOT ALL PASSED'}, ${refSeconds.toFixed(2)} s wall`);
+  const outcomes = ref.exercises.map((e) => `${e.id} ${e.outcome === 'PASS' ? 'PASS' : `${e.outcome} (${e.score}/${e.maxScore})`}`).join(', ');
+  console.log(`reference solutions: ${exercises.length} exercise(s) [${outcomes}], ${refSeconds.toFixed(2)} s wall (one process, builds included)`);
 
   const klass = path.join(tmp, 'class');
   for (let i = 0; i < STUDENTS; i++) {
@@ -29,11 +31,11 @@ try {
   }
   const workers = os.availableParallelism();
   const t1 = performance.now();
-  const s = await gradeBatch({ dir: klass, out: path.join(tmp, 'grades'), exercises, hidden: true, workers, progress: () => {} });
+  const s = await gradeBatch({ dir: klass, out: path.join(tmp, 'grades'), exercises, hidden: true, workers, noCache: true, progress: () => {} });
   const seconds = (performance.now() - t1) / 1000;
   console.log(`batch: ${s.students} submissions x ${exercises.length} exercise(s) with ${workers} workers in ${seconds.toFixed(2)} s: ` +
     `${(s.students / seconds * 3600).toFixed(0)} submissions/hour, ${(seconds / s.students).toFixed(2)} s each` +
-    (s.errors.length ? `, ${s.errors.length} errors` : ''));
+    (s.errors.length ? `, ${s.errors.length} errors` : '') + `, ${s.rows.filter((r) => r.outcome === 'PASS').length}/${s.rows.length} exercises passed`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

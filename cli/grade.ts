@@ -1,5 +1,5 @@
 // xenlab grade [EXERCISE...] [--submission DIR] [--reference] [--seed N] [--json FILE] [--gradescope FILE] [--junit FILE]
-//              [--public-only] | --batch DIR [--workers N] [--out DIR]
+//              [--public-only] | --batch DIR [--workers N] [--out DIR] | --schema
 // Exit status: 0 only when everything graded passed; 1 when something did not; 2 bad usage.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,12 +9,14 @@ import { courseExercises, findExercise } from '../grader/course.js';
 import { kitPath } from '../grader/paths.js';
 import { gradeSubmission } from '../grader/session.js';
 import { reportJson } from '../grader/report/build.js';
+import { gradeReportJsonSchema } from '../grader/report/schema.js';
 import { formatTerminal } from '../grader/report/terminal.js';
 import { gradescopeResults } from '../grader/report/gradescope.js';
 import { junitXml } from '../grader/report/junit.js';
 
 const USAGE = 'usage: xenlab grade [EXERCISE...] [--submission DIR] [--reference] [--seed N] [--json FILE] [--gradescope FILE] [--junit FILE] [--public-only]\n' +
-  '       xenlab grade [EXERCISE...] --batch DIR [--workers N] [--out DIR] [--seed N]';
+  '       xenlab grade [EXERCISE...] --batch DIR [--workers N] [--out DIR] [--seed N]\n' +
+  '       xenlab grade --schema      (prints the JSON Schema of --json reports)';
 
 export function pickExercises(names: string[]): Exercise[] {
   const all = courseExercises();
@@ -34,9 +36,10 @@ function writeOut(file: string, text: string): void {
 export async function main(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs('grade', argv, {
     submission: 'string', reference: 'boolean', seed: 'string', json: 'string', gradescope: 'string', junit: 'string',
-    'public-only': 'boolean', batch: 'string', workers: 'string', out: 'string', help: 'boolean',
+    'public-only': 'boolean', batch: 'string', workers: 'string', out: 'string', help: 'boolean', schema: 'boolean',
   });
   if (options.help) { console.log(USAGE); return 0; }
+  if (options.schema) { process.stdout.write(JSON.stringify(gradeReportJsonSchema(), null, 2) + '\n'); return 0; }
   const exercises = pickExercises(positionals);
   const seed = options.seed !== undefined ? parseCount('grade', 'seed', options.seed as string, 0, 0xffffffff) : undefined;
   if (options.batch !== undefined) {

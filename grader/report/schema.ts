@@ -84,3 +84,8 @@ export const gradeReportSchema = z.object({
 });
 
 export type GradeReport = z.infer<typeof gradeReportSchema>;
+
+/** The report's schema as JSON Schema (draft 2020-12), for tools outside TypeScript: `xenlab grade --schema`. */
+export function gradeReportJsonSchema(): Record<string, unknown> {
+  return { $id: `https://xenlab.invalid/${REPORT_FORMAT}.schema.json`, title: 'xenlab grade report', ...z.toJSONSchema(gradeReportSchema) } as Record<string, unknown>;
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { makeReport, reportJson, signReport, verifyReport } from '../report/build.js';
 import { gradescopeResults, gradescopeResultsSchema } from '../report/gradescope.js';
 import { junitXml } from '../report/junit.js';
-import { gradeReportSchema } from '../report/schema.js';
+import { gradeReportJsonSchema, gradeReportSchema } from '../report/schema.js';
 import { colourLevel, formatTerminal, terminalChalk } from '../report/terminal.js';
 import { fakeResult } from './fakes.js';
 import { parseXml } from './xml.js';
@@ -23,6 +23,15 @@ describe('JSON report', () => {
     expect(parsed.score).toBe(4);
     expect(parsed.maxScore).toBe(22);
     expect(parsed.passed).toBe(false);
+  });
+
+  it('is published as JSON Schema with the same required fields and outcomes', () => {
+    const js = gradeReportJsonSchema() as { required: string[]; properties: Record<string, any> };
+    expect(js.required).toEqual(expect.arrayContaining(['format', 'kit', 'seed', 'submissionHash', 'traceHash', 'score', 'exercises']));
+    expect(js.required).not.toContain('signature');
+    const check = js.properties.exercises.items.properties.checks.items;
+    expect(check.properties.outcome.enum).toEqual(['PASS', 'FAIL', 'TIMEOUT', 'CRASH', 'BUILD ERROR', 'NOT RUN']);
+    expect(Object.keys(JSON.parse(reportJson(report))).every((k) => k in js.properties)).toBe(true);
   });
 
   it('rejects an outcome outside the six', () => {
