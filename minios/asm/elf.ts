@@ -9,8 +9,9 @@ export interface ElfOptions {
   /** Contents of `__xen_guest`: keys merged over the defaults below, a verbatim string, or false for none.
    *  When omitted, an image section named __xen_guest is used if there is one, else the defaults. */
   xenGuest?: Record<string, string> | string | false;
-  /** Also emit Xen ELF notes (PT_NOTE, owner "Xen") carrying the same facts. */
-  xenNotes?: boolean;
+  /** Also emit Xen ELF notes (PT_NOTE, owner "Xen") carrying the same facts; an object gives the facts for the notes
+   *  in __xen_guest's keys (merged over the defaults), so that `xenGuest: false` makes a notes-only kernel. */
+  xenNotes?: boolean | Record<string, string>;
   /** p_paddr = p_vaddr - paddrOffset (Xen's ELF_PADDR_OFFSET). Default 0. */
   paddrOffset?: number;
 }
@@ -126,7 +127,8 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
     secs.push({ name: '__xen_guest', type: SHT.PROGBITS, flags: 0, addr: 0, data, size: data.length, align: 1 });
   }
   if (opts.xenNotes) {
-    const data = xenNotesFrom(parseGuest(guestText ?? guestString({})), entry);
+    const facts = typeof opts.xenNotes === 'object' ? guestString(opts.xenNotes) : guestText ?? guestString({});
+    const data = xenNotesFrom(parseGuest(facts), entry);
     secs.push({ name: '.note.Xen', type: SHT.NOTE, flags: 0, addr: 0, data, size: data.length, align: 4 });
   }
   const lines = encodeLineTable(image.lines);

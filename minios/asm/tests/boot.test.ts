@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Assembler } from '../assembler.js';
 import { writeElf32 } from '../elf.js';
+import { readElf32 } from '../elfread.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 
@@ -38,22 +39,46 @@ section .bss
 stack_top:
 `;
 
+/** Runs `elf` with `xenlab run` and returns its output. */
+function run(elf: Uint8Array): { stdout: string; stderr: string; status: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'xenlab-boot-'));
+  try {
+    writeFileSync(join(dir, 'hello.elf'), elf);
+    return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'run', join(dir, 'hello.elf')], {
+      encoding: 'utf8', cwd: root, timeout: 60_000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assemble(extra = ''): ReturnType<Assembler['link']> {
+  const a = new Assembler({ file: 'hello.asm' });
+  a.text(hello + extra, { file: 'hello.asm', line: 1 });
+  return a.link({ base: 0 });
+}
+
+const ok = { stderr: '', stdout: 'Hello from minios/asm!\n', status: 0 };
+
 describe('boot', () => {
-  it('runs under the hypervisor with xenlab run', () => {
-    const a = new Assembler({ file: 'hello.asm' });
-    a.text(hello, { file: 'hello.asm', line: 1 });
-    const elf = writeElf32(a.link({ base: 0 }), { entry: '_start', xenGuest: { HYPERCALL_PAGE: '0x1' }, xenNotes: true });
-    const dir = mkdtempSync(join(tmpdir(), 'xenlab-boot-'));
-    try {
-      writeFileSync(join(dir, 'hello.elf'), elf);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'run', join(dir, 'hello.elf')], {
-        encoding: 'utf8', cwd: root, timeout: 60_000,
-      });
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('Hello from minios/asm!\n');
-      expect(r.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('runs under the hypervisor with xenlab run (__xen_guest and notes)', () => {
+    const elf = writeElf32(assemble(), { entry: '_start', xenGuest: { HYPERCALL_PAGE: '0x1' }, xenNotes: true });
+    expect(run(elf)).toMatchObject(ok);
+  });
+  it('the hypervisor loader reads the Xen ELF notes alone (no __xen_guest)', () => {
+    const elf = writeElf32(assemble(), { entry: '_start', xenGuest: false, xenNotes: { HYPERCALL_PAGE: '0x1' } });
+    expect(readElf32(elf).xenGuest).toBeUndefined();
+    expect(run(elf)).toMatchObject(ok);
+  });
+  it('the loader reads Xen notes written in assembly (.note.Xen, XEN_ELFNOTE_* numbers)', () => {
+    const note = (type: number, desc: string) => `  dd 4, ${desc.startsWith("'") ? `${desc.length - 2 + 1}` : '4'}, ${type}\n  db 'Xen', 0\n` +
+      (desc.startsWith("'") ? `  db ${desc}, 0\n  align 4, db 0\n` : `  dd ${desc}\n`);
+    const notes = `
+section .note.Xen note
+${note(6, "'hand-written'")}${note(5, "'xen-3.0'")}${note(8, "'generic'")}${note(3, '0')}${note(4, '0')}${note(1, '_start')}${note(2, 'hypercall_page')}`;
+    const elf = writeElf32(assemble(notes), { entry: '_start', xenGuest: false });
+    const r = readElf32(elf);
+    expect(r.notes.map((n) => n.type)).toEqual([6, 5, 8, 3, 4, 1, 2]);
+    expect(run(elf)).toMatchObject(ok);
   });
 });
