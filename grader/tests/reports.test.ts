@@ -76,6 +76,13 @@ describe('Gradescope results.json', () => {
     expect(crash.output).toContain('kernel/hello.ts:11');
     expect(gs.tests.reduce((s, t) => s + t.max_score, 0)).toBe(22);
   });
+
+  it('carries the kit version, the seed, the submission hash and the trace hash, as every report does', () => {
+    const gs = gradescopeResults(report);
+    for (const s of [report.kit, 'seed 5', report.submissionHash, report.traceHash]) expect(gs.output).toContain(s);
+    const text = formatTerminal(report, new Chalk({ level: 0 }));
+    for (const s of [report.kit, 'seed 5', report.submissionHash.slice(0, 12), report.traceHash.slice(0, 12)]) expect(text).toContain(s);
+  });
 });
 
 describe('JUnit XML', () => {
