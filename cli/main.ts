@@ -17,7 +17,7 @@ const commands: Record<string, Command> = {
   list: { summary: 'list the domains of the running host (name, id, memory, state, CPU time)', load: () => import('./toolstack.js').then((m) => ({ main: m.list })) },
   console: { summary: 'console DOMAIN: attach this terminal to a domain\'s console (Ctrl-] detaches)', load: () => import('./console.js') },
   destroy: { summary: 'destroy DOMAIN: stop a domain at once and free it', load: () => import('./toolstack.js').then((m) => ({ main: m.destroy })) },
-  shutdown: { summary: 'shutdown DOMAIN [-w] [-r]: ask a domain to power off (or reboot) through control/shutdown', load: () => import('./toolstack.js').then((m) => ({ main: m.shutdown })) },
+  shutdown: { summary: 'shutdown DOMAIN|-a [-w] [-r]: ask a domain (or all) to power off (or reboot) through control/shutdown', load: () => import('./toolstack.js').then((m) => ({ main: m.shutdown })) },
   pause: { summary: 'pause DOMAIN: stop scheduling a domain', load: () => import('./toolstack.js').then((m) => ({ main: m.pause })) },
   unpause: { summary: 'unpause DOMAIN: schedule a paused domain again', load: () => import('./toolstack.js').then((m) => ({ main: m.unpause })) },
   xenstore: { summary: 'xenstore ls|read|write|rm PATH [VALUE]: the running host\'s XenStore', load: () => import('./xenstore.js') },

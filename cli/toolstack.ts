@@ -69,7 +69,20 @@ export const pause = domainCommand('pause');
 export const unpause = domainCommand('unpause');
 
 export function shutdown(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('shutdown', expandShort('shutdown', argv, { w: 'wait', r: 'reboot' }), { wait: 'boolean', reboot: 'boolean' });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab shutdown DOMAIN [-w|--wait] [-r|--reboot]');
-  return send('shutdown', { op: 'shutdown', domain: positionals[0]!, reason: options.reboot ? 'reboot' : 'poweroff', wait: options.wait === true });
+  const { positionals, options } = parseArgs('shutdown', expandShort('shutdown', argv, { w: 'wait', r: 'reboot', a: 'all' }),
+    { wait: 'boolean', reboot: 'boolean', all: 'boolean' });
+  const all = options.all === true;
+  if (all ? positionals.length !== 0 : positionals.length !== 1) throw new UsageError('usage: xenlab shutdown DOMAIN|-a [-w|--wait] [-r|--reboot]');
+  const reason = options.reboot ? 'reboot' : 'poweroff';
+  const wait = options.wait === true;
+  if (!all) return send('shutdown', { op: 'shutdown', domain: positionals[0]!, reason, wait });
+  return guarded(async () => {
+    // xl shutdown -a: every domain that is still alive, in parallel (each waits for itself with -w).
+    const r = await request('shutdown', runtimePaths(), { op: 'list' });
+    const bad = replyError('shutdown', r);
+    if (bad !== undefined) return bad;
+    const alive = ((r.ok && r.domains) || []).filter((d) => d.state !== 'shutdown' && d.state !== 'crashed');
+    const codes = await Promise.all(alive.map((d) => send('shutdown', { op: 'shutdown', domain: String(d.domid), reason, wait })));
+    return Math.max(0, ...codes);
+  });
 }

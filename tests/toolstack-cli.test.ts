@@ -53,7 +53,7 @@ beforeAll(async () => {
   ]);
   host = startXenlab(['create', cfg], env);
   await host.waitFor('stderr', 'host serving in');
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   for (const p of others) await p.kill();
@@ -88,7 +88,7 @@ describe('xenlab create hosts domains that the other commands reach', () => {
     ]);
     expect(native).toMatchObject({ code: 0, out: 'forty two\n' });
     expect(tree.stdout).toBe('echo = "ready"\nfrom-cli = "forty two"\n');
-  }, 30_000);
+  }, 60_000);
 
   it('console replays what the guest printed, sends keystrokes to its ring and detaches on Ctrl-]', async () => {
     const con = startXenlab(['console', 'echo'], env);
@@ -107,7 +107,7 @@ describe('xenlab create hosts domains that the other commands reach', () => {
     await again.waitFor('stdout', 'echo: second line\n');
     again.write('\x1d');
     expect(await again.exit()).toBe(0);
-  }, 30_000);
+  }, 60_000);
 
   it('a second create joins the running host; pause, unpause and shutdown through control/shutdown', async () => {
     const cfg = config('echo2.cfg', ['name = "echo2"', 'kernel = "echo.elf"', 'memory = 8']);
@@ -124,7 +124,7 @@ describe('xenlab create hosts domains that the other commands reach', () => {
     expect(down.status, down.stderr).toBe(0);
     expect(down.stderr).toContain('domain 2 (echo2) shut down');
     await host.waitFor('stderr', 'echo2 (2) shutdown: destroyed'); // on_poweroff = destroy (the default)
-  }, 30_000);
+  }, 60_000);
 
   it('a crashed domain with on_crash = "preserve" stays listed and ends console sessions', async () => {
     const con = startXenlab(['console', 'echo'], env);
@@ -136,7 +136,7 @@ describe('xenlab create hosts domains that the other commands reach', () => {
     expect(con.stderr).toMatch(/\[domain 1 crashed \(preserved; xenlab destroy echo frees it\)\]/);
     await host.waitFor('stderr', /domain 1 \(echo\) crashed\nreason: /);
     expect((await xenlabAsync(['list'], env)).stdout).toMatch(/\necho\s+1\s+16\s+1\s+crashed\s/);
-  }, 30_000);
+  }, 60_000);
 
   it('destroy removes the last domain; the host stops and cleans its runtime folder', async () => {
     const bad = await xenlabAsync(['destroy', 'nosuch'], env);
@@ -150,6 +150,6 @@ describe('xenlab create hosts domains that the other commands reach', () => {
     const after = await xenlabAsync(['list'], env);
     expect(after.status).toBe(1);
     expect(oneLine(after.stderr)).toMatch(/no xenlab host is running .*start one with: xenlab create CONFIG/);
-  }, 30_000);
+  }, 60_000);
 });
 

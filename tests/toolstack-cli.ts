@@ -41,7 +41,7 @@ export class Running {
   }
 
   /** Resolves once `stream` contains `text`; rejects (with what was printed) after `ms` or when the process ends first. */
-  async waitFor(stream: 'stdout' | 'stderr', text: string | RegExp, ms = 15_000): Promise<void> {
+  async waitFor(stream: 'stdout' | 'stderr', text: string | RegExp, ms = 30_000): Promise<void> {
     const has = () => (typeof text === 'string' ? this[stream].includes(text) : text.test(this[stream]));
     const start = Date.now();
     while (!has()) {
@@ -54,7 +54,7 @@ export class Running {
   write(text: string): void { this.child.stdin.write(text); }
 
   /** The exit status; kills the process if it has not ended within `ms`. */
-  async exit(ms = 15_000): Promise<number | null> {
+  async exit(ms = 30_000): Promise<number | null> {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
     const code = await this.exited;
     clearTimeout(timer);
@@ -81,6 +81,6 @@ export function startXenlab(args: string[], env: Record<string, string>): Runnin
 export async function xenlabAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
   const p = startXenlab(args, env);
   p.child.stdin.end();
-  const status = await p.exit(20_000);
+  const status = await p.exit(30_000);
   return { status, stdout: p.stdout, stderr: p.stderr };
 }
