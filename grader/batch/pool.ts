@@ -80,6 +80,11 @@ export class GradingPool {
     });
   }
 
+  /** Process ids of the live workers (for diagnostics). */
+  pids(): number[] {
+    return [...this.all].map((w) => w.child.pid).filter((p): p is number => p !== undefined);
+  }
+
   close(): void {
     this.closed = true;
     for (const w of this.all) w.child.disconnect();

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gradeBatch, progressLine, progressWriter, type BatchSummary } from '../batch/batch.js';
+import { GradingPool } from '../batch/pool.js';
 import { courseExercises, findExercise } from '../course.js';
 import { writeZip } from '../package/zip.js';
 import { kitPath } from '../paths.js';
@@ -126,4 +127,23 @@ describe('the progress bar', () => {
     l.end();
     expect(log.writes).toEqual(['[#---] 1/4 submissions\n', '[##--] 2/4 submissions\n']);
   });
+});
+
+describe('the grading pool', () => {
+  it('fails only the submission whose worker died, and replaces the worker', async () => {
+    const pool = new GradingPool(1);
+    try {
+      const job = { root: kitPath('grader', 'solutions'), exercises: ['01-hello'], options: { label: 'x', hidden: true } };
+      const dying = pool.grade(job);
+      const [pid] = pool.pids();
+      process.kill(pid!, 'SIGKILL'); // before it can answer: it is still loading the kit
+      expect(await dying).toMatchObject({ ok: false, message: expect.stringContaining('stopped (SIGKILL) while grading') });
+      const next = await pool.grade(job);
+      expect(next.ok).toBe(true);
+      if (next.ok) expect(next.report.exercises[0]!.outcome).toBe('PASS');
+      expect(pool.pids()).not.toContain(pid);
+    } finally {
+      pool.close();
+    }
+  }, 120_000);
 });
