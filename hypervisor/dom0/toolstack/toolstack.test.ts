@@ -38,6 +38,8 @@ class FakeHypervisor implements HypervisorControl {
   pauseDomain(domid: number) { this.states.set(domid, 'paused'); }
   unpauseDomain(domid: number) { this.states.set(domid, 'running'); }
   domainState(domid: number) { return this.states.get(domid); }
+  readonly reasons = new Map<number, string>();
+  shutdownReason(domid: number) { return this.reasons.get(domid); }
 }
 
 const dirs: string[] = [];
@@ -180,5 +182,19 @@ describe('toolstack on_poweroff / on_crash', () => {
     expect(ts.reapStopped()).toEqual(['a (1) crashed: restarted as domain 5', 'b (2) shutdown: destroyed']);
     expect(ts.list().map((d) => [d.name, d.domid, d.state])).toEqual([['c', 3, 'shutdown'], ['e', e.domid, 'running'], ['a', 5, 'running']]);
     expect(ts.reapStopped()).toEqual([]);
+  });
+
+  it('takes on_reboot for a reboot and on_crash for SCHEDOP_shutdown(SHUTDOWN_crash)', () => {
+    const { dir, hv, ts } = setup();
+    const cfg = (name: string, extra: string) => {
+      const f = join(dir, `${name}.cfg`);
+      writeFileSync(f, `name = "${name}"\nkernel = "kernel.elf"\nmemory = 8\n${extra}`);
+      return ts.createFromFile(f);
+    };
+    const r = cfg('r', 'on_poweroff = "preserve"\non_reboot = "restart"\n');
+    const c = cfg('c', 'on_poweroff = "preserve"\non_crash = "destroy"\n');
+    hv.states.set(r.domid, 'shutdown'); hv.reasons.set(r.domid, 'reboot');
+    hv.states.set(c.domid, 'shutdown'); hv.reasons.set(c.domid, 'crash');
+    expect(ts.reapStopped()).toEqual(['r (1) shutdown: restarted as domain 3', 'c (2) shutdown: destroyed']);
   });
 });

@@ -20,6 +20,8 @@ export interface HypervisorControl {
   unpauseDomain(domid: number): void;
   /** Running, blocked, paused, shutdown or crashed, as xl list shows it. */
   domainState(domid: number): string | undefined;
+  /** For a domain that shut down: the reason it gave (poweroff, reboot, suspend, crash). */
+  shutdownReason?(domid: number): string | undefined;
 }
 
 export interface DomainInfo { domid: number; name: string; memoryMiB: number; state: string; config: DomainConfig }
@@ -109,7 +111,9 @@ export class Toolstack {
     for (const d of [...this.domains.values()]) {
       const state = this.hv.domainState(d.domid);
       if (state !== 'shutdown' && state !== 'crashed') continue;
-      const action = state === 'crashed' ? d.config.onCrash : d.config.onPoweroff;
+      // As xl: a crash (a fault, or SCHEDOP_shutdown with SHUTDOWN_crash) takes on_crash, a reboot on_reboot.
+      const reason = this.hv.shutdownReason?.(d.domid);
+      const action = state === 'crashed' || reason === 'crash' ? d.config.onCrash : reason === 'reboot' ? d.config.onReboot : d.config.onPoweroff;
       if (action === 'preserve') continue;
       this.destroy(d.domid);
       if (action === 'restart' || action === 'coredump-restart') {

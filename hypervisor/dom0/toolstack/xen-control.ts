@@ -13,6 +13,7 @@ interface XenDomain {
   readonly storeEvtchn: number;
   readonly consoleMfn: number;
   readonly consoleEvtchn: number;
+  readonly shutdownReason?: string;
 }
 
 /** The parts of hypervisor/hypervisor.ts's Hypervisor the toolstack drives. */
@@ -51,5 +52,6 @@ export function xenControl<D extends XenDomain>(hv: XenHypervisor<D>, dom0: Dom0
     pauseDomain(domid) { const d = hv.domain(domid); if (d) hv.pause(d); },
     unpauseDomain(domid) { const d = hv.domain(domid); if (d) hv.unpause(d); },
     domainState(domid) { return hv.domain(domid)?.state; },
+    shutdownReason(domid) { return hv.domain(domid)?.shutdownReason; },
   };
 }
