@@ -106,6 +106,11 @@ export const diskContents: Check = {
     const expected = `the copy of sectors ${plan.src}-${plan.src + plan.count - 1} (inverted) at sectors ${plan.dst}-${plan.dst + plan.count - 1}, main's text in the last sector (${plan.sectors - 1}), every other sector as it was`;
     if (o.differing === 0) return pass();
     if (o.requests.filter(isData).length === 0) {
+      const connected = o.states.some((x) => x.end === 'backend' && x.state === 4);
+      if (connected && ctx.run.end === 'budget') {
+        return fail(expected, 'the device was connected, but the backend never saw a request, and the kernel was still waiting when the run ended',
+          `the backend reads the ring only when it is notified: after publishing req_prod, notify_remote_via_evtchn(dev.evtchn) when req_event asks for it (the first time it always does): see ${todo(ctx, 7)}`);
+      }
       return fail(expected, `the disk image is unchanged: the backend never received a single read or write request${ctx.run.console.includes('verify: the copy reads back the same') ? ', whatever the console says' : ''}`,
         `reading and writing goes through requests on the shared ring (${todo(ctx, 6)}, ${todo(ctx, 7)}): text on the console proves nothing, the disk does`);
     }
@@ -263,6 +268,10 @@ export const endsGrants: Check = {
         `once a request's response is in, the backend has unmapped its pages: end each segment's grant with gnttab_end_access(ref), or the backend can reach those pages for ever and the grant table fills up (${todo(ctx, 8)})`);
     }
     const left = o.grantsLeft.filter((g) => g !== o.ringRef);
+    if (left.length && ctx.run.end === 'budget') {
+      return fail(expected, `the run ended with the kernel still waiting, and ${left.length} grant${left.length === 1 ? '' : 's'} of a request in flight still live (refs ${left.slice(0, 8).join(', ')})`,
+        'the other checks say why it was stuck');
+    }
     if (left.length) {
       return fail(expected, `${left.length} grant${left.length === 1 ? '' : 's'} to Dom0 ${left.length === 1 ? 'was' : 'were'} still live at the end (refs ${left.slice(0, 8).join(', ')})`, `end every grant you make once the backend is done with it (${todo(ctx, 8)})`);
     }
