@@ -101,7 +101,8 @@ describe('student hand-out', () => {
     // the exercises not handed in are build errors, nothing worse.
     const sub = path.join(tmp, 'finished-01');
     fs.cpSync(kitPath('grader', 'solutions', '01-hello'), path.join(sub, '01-hello'), { recursive: true });
-    const r = runXenlab(out, ['grade', '--submission', sub]);
+    // As a student types it: npx finds the project's own bin (--no-install: never the registry).
+    const r = spawnSync('npx', ['--no-install', 'xenlab', 'grade', '--submission', sub], { cwd: out, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XENLAB_REPORT_KEY: '' }, timeout: 180_000 });
     expect(r.status, r.stderr).toBe(1);
     const sections = r.stdout.split('\n\n');
     for (const ex of courseExercises()) expect(r.stdout).toContain(`Exercise ${ex.slug}:`);
