@@ -55,7 +55,7 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
     case 'D': return 'dr' + i.reg;
     case 'S': return SREG[i.reg] ?? '?';
     case 'O': return (needSize ? SIZE_NAME[t === 'Ob' ? 1 : i.o16 ? 2 : 4] + ' ' : '') + memText(i);
-    case 'J': return hex(next + i.imm);
+    case 'J': return i.o16 && t === 'Jv' ? 'word ' + hex((next + i.imm) & 0xffff) : hex(next + i.imm);
     case 'A': return `${i.o16 ? 'word ' : ''}${hex(i.imm2)}:${hex(i.imm)}`;
     case 'I':
       if (t === 'Ibs') return shex(i.imm);

@@ -40,7 +40,7 @@ interface Form {
   plusR: boolean;
   modrm: 'r' | number | null;
   imms: ('ib' | 'iw' | 'id')[];
-  rel: 'rb' | 'rd' | null;
+  rel: 'rb' | 'rw' | 'rd' | null;
   moffs: boolean;
   /** Far pointer immediate: 'd' offset:32 (fp), 'w' offset:16 (fpw). */
   farptr: 'd' | 'w' | null;
@@ -66,7 +66,7 @@ function parseForm(line: string): Form {
     else if (tok === '/r') f.modrm = 'r';
     else if (/^\/[0-7]$/.test(tok)) f.modrm = Number(tok[1]);
     else if (tok === 'ib' || tok === 'iw' || tok === 'id') f.imms.push(tok);
-    else if (tok === 'rb' || tok === 'rd') f.rel = tok;
+    else if (tok === 'rb' || tok === 'rw' || tok === 'rd') f.rel = tok;
     else if (tok === 'mo') f.moffs = true;
     else if (tok === 'fp') f.farptr = 'd';
     else if (tok === 'fpw') f.farptr = 'w';
@@ -75,7 +75,7 @@ function parseForm(line: string): Form {
   }
   f.staticLen = (f.o16 ? 1 : 0) + (f.a16 ? 1 : 0) + f.opcode.length + (f.modrm !== null ? 1 : 0) + (f.moffs ? 4 : 0) +
     (f.farptr === 'd' ? 6 : f.farptr === 'w' ? 4 : 0) +
-    (f.rel === 'rb' ? 1 : f.rel === 'rd' ? 4 : 0) + f.imms.reduce((a, k) => a + (k === 'ib' ? 1 : k === 'iw' ? 2 : 4), 0);
+    (f.rel === 'rb' ? 1 : f.rel === 'rw' ? 2 : f.rel === 'rd' ? 4 : 0) + f.imms.reduce((a, k) => a + (k === 'ib' ? 1 : k === 'iw' ? 2 : 4), 0);
   return f;
 }
 
@@ -166,6 +166,7 @@ function matches(p: Pat, o: Operand, f: Form): boolean {
     switch (p) {
       case 'imm8': case 'imm16': case 'imm32': return o.size * 8 === Number(p.slice(3)) && matches(p, v, f);
       case 'wimm16': return o.size === 2 && matches('imm16', v, f);
+      case 'wrel16': return o.size === 2 && !o.strict && (typeof v !== 'number' || fitsImm(v, 2));
       case 'sx8': case 'wsx8': return typeof v === 'number' && fitsSx8(v, opSize) && (o.size === 1 || (!o.strict && o.size === opSize));
       default: return false;
     }
@@ -440,7 +441,7 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: Prefixes): Enc
   }
   if (f.moffs) putField(bytes, fixups, moffs!.disp, abs16 ? 2 : 4, false);
   for (let i = 0; i < f.imms.length; i++) putField(bytes, fixups, immValue(imms[i]), f.imms[i] === 'ib' ? 1 : f.imms[i] === 'iw' ? 2 : 4, false);
-  if (f.rel) putField(bytes, fixups, relTarget as number | SymRef, f.rel === 'rb' ? 1 : 4, true);
+  if (f.rel) putField(bytes, fixups, immValue(relTarget!), f.rel === 'rb' ? 1 : f.rel === 'rw' ? 2 : 4, true);
   if (f.farptr) {
     const fp = farp as { seg: number; offset: number | SymRef };
     putField(bytes, fixups, fp.offset, f.farptr === 'w' ? 2 : 4, false);

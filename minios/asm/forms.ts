@@ -5,12 +5,12 @@
 //             imm32 sx8 (an immediate that fits sign-extended in 8 bits at the operand size) one (the constant 1) al ax eax
 //             cl cx ecx dx es cs ss ds fs gs sreg creg dreg rel8 rel32 farptr farptr16 (`word seg:off`) moffs8 moffs16
 //             moffs32, mfar16 (`word far [m]`), srm16 (a 16-bit register or memory written `word`, so that an unsized
-//             `jmp [m]` stays dword as in nasm), and wsx8 wimm16 (only
+//             `jmp [m]` stays dword as in nasm), wrel16 (`jmp word label`: 16-bit displacement), and wsx8 wimm16 (only
 //             for an immediate written with `word`, as in `push word 5`), uimm8 uimm16 (an immediate nasm takes only
 //             without a size keyword)
 //   roles     one letter per operand saying where it is encoded: m ModRM.rm, r ModRM.reg or the +r of an opcode, b both
 //             (imul r32,imm), i first immediate, j second immediate, d relative branch, o moffs, f far pointer, - implicit
-//   encoding  o16 / a16 (operand- / address-size prefix), opcode bytes in hex, `xx+r`, /r or /0../7, ib iw id (immediates), rb rd (branch
+//   encoding  o16 / a16 (operand- / address-size prefix), opcode bytes in hex, `xx+r`, /r or /0../7, ib iw id (immediates), rb rw rd (branch
 //             displacement), mo (moffs address), fp / fpw (far pointer
 //             with a 32- / 16-bit offset)
 // When several forms match, the shortest encoding wins, then the earliest line, which is how nasm chooses.
@@ -109,7 +109,7 @@ function buildTable(): string[] {
     t.push(`${mn} r16,m rm o16 ${op} /r`, `${mn} r32,m rm ${op} /r`);
   }
   for (const [cc, n] of CC.flatMap(([names, n]) => names.map((s) => [s, n] as const))) {
-    t.push(`set${cc} rm8 m 0f ${hex(0x90 + n)} /0`);
+    t.push(`set${cc} rm8 m 0f ${hex(0x90 + n)} /0`, `j${cc} wrel16 d o16 0f ${hex(0x80 + n)} rw`);
     t.push(`cmov${cc} r16,rm16 rm o16 0f ${hex(0x40 + n)} /r`, `cmov${cc} r32,rm32 rm 0f ${hex(0x40 + n)} /r`);
   }
   t.push(
@@ -117,7 +117,7 @@ function buildTable(): string[] {
     'jmp mfar m ff /5', 'jmp mfar16 m o16 ff /5',
     'call rel32 d e8 rd', 'call rm32 m ff /2', 'call srm16 m o16 ff /2', 'call farptr f 9a fp', 'call farptr16 f o16 9a fpw',
     'call mfar m ff /3', 'call mfar16 m o16 ff /3',
-    'jecxz rel8 d e3 rb', 'jcxz rel8 d a16 e3 rb',
+    'jecxz rel8 d e3 rb', 'jcxz rel8 d a16 e3 rb', 'jmp wrel16 d o16 e9 rw', 'call wrel16 d o16 e8 rw',
   );
   for (const [mn, op] of [['loop', 'e2'], ['loope', 'e1'], ['loopz', 'e1'], ['loopne', 'e0'], ['loopnz', 'e0']]) {
     t.push(`${mn} rel8 d ${op} rb`, `${mn} rel8,ecx d- ${op} rb`, `${mn} rel8,cx d- a16 ${op} rb`);

@@ -207,6 +207,8 @@ function patch(out: Uint8Array, off: number, at: number, f: Fixup, target: numbe
   if (f.pcrel) {
     v = (target - (at + f.end)) | 0;
     if (f.size === 1 && (v < -128 || v > 127)) throw itemError(item, `jump target out of range by ${v < 0 ? -128 - v : v - 127} bytes (this instruction reaches only -128..127)`);
+    // a 16-bit jump leaves EIP = (next + disp) & 0xffff: only targets below 64 KiB are reachable
+    if (f.size === 2 && target >>> 0 > 0xffff) throw itemError(item, `a 16-bit jump (word) cannot reach 0x${(target >>> 0).toString(16)}: it only reaches addresses below 0x10000; drop 'word'`);
   } else if (f.size < 4) {
     const signed = v | 0;
     const max = f.size === 1 ? 0xff : 0xffff;

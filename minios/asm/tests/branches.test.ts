@@ -62,6 +62,12 @@ describe('branches', () => {
     expect(() => ours('x:\n loop y\n times 200 nop\ny:\n')).toThrow(AsmError);
   });
 
+  it('16-bit jumps (word) match nasm and refuse targets above 64 KiB', () => {
+    const src = 'x:\n jmp word x\n call word y\n jz near word x\n nop\ny:\n';
+    expect(hex(ours(src))).toBe(hex(nasmBytes(src)));
+    expect(() => ours('x:\n jmp word x\n', 0x10000)).toThrow(/t\.asm:2: 'jmp word x': a 16-bit jump \(word\) cannot reach 0x10000/);
+  });
+
   it('jumps to absolute addresses relative to the link base', () => {
     const a = new Assembler();
     a.text('jmp 0x1010\ncall 0x2000\n');

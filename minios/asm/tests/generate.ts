@@ -64,6 +64,7 @@ function candidates(p: string): Operand[] {
     case 'creg': return [cr0, cr2, cr3, cr4];
     case 'dreg': return [dr0, dr3, dr6, dr7];
     case 'rel8': case 'rel32': return [sym('tgt')];
+    case 'wrel16': return [imm(sym('tgt'), 2), imm(sym('tgt', 0x40), 2), imm(0x1234, 2)];
     case 'farptr': return [farPtr(0x10, 0x12345678), farPtr(0xe019, sym('tgt')), farPtr(0x08, 0x1000, 4)];
     case 'farptr16': return [farPtr(0x10, 0x1234, 2), farPtr(0xffff, 0xffff, 2), farPtr(0x18, sym('tgt'), 2)];
     default: throw new Error(`no test operands for pattern ${p}`);
@@ -75,6 +76,8 @@ export function nasmLine(mn: string, ops: Operand[]): string {
   const text = ops.map((o) => {
     return formatOperand(o);
   });
+  // nasm takes a 16-bit conditional jump only as `jcc near word x`
+  if (/^j(?!mp)/.test(mn) && ops.length === 1 && typeof ops[0] === 'object' && ops[0].kind === 'imm') return `${mn} near ${text[0]}`;
   return text.length ? `${mn} ${text.join(', ')}` : mn;
 }
 

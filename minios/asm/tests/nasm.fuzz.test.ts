@@ -79,6 +79,7 @@ function operandFor(r: () => number, p: string): Operand | undefined {
     case 'farptr16': return { kind: 'far', seg: randImm(r, 16) & 0xffff, offset: r() < 0.2 ? sym('tgt') : randImm(r, 16) & 0xffff, size: 2 };
     case 'rel8': return undefined;
     case 'rel32': return sym('tgt', randInt(r, -100, 100));
+    case 'wrel16': return imm(r() < 0.5 ? sym('tgt', randInt(r, 0, 100)) : randInt(r, 0, 0xffff), 2);
     default: return registers.get(p) as Register | undefined;
   }
 }
