@@ -14,11 +14,19 @@ const STUDENTS = Number(process.env.XENLAB_BENCH_STUDENTS ?? 12);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-grade-bench-'));
 try {
   const exercises = courseExercises();
-  const t0 = performance.now();
-  const ref = await gradeSubmission(kitPath('grader', 'solutions'), { exercises, label: 'reference', hidden: true, noCache: true });
-  const refSeconds = (performance.now() - t0) / 1000;
-  const outcomes = ref.exercises.map((e) => `${e.id} ${e.outcome === 'PASS' ? 'PASS' : `${e.outcome} (${e.score}/${e.maxScore})`}`).join(', ');
-  console.log(`reference solutions: ${exercises.length} exercise(s) [${outcomes}], ${refSeconds.toFixed(2)} s wall (one process, builds included)`);
+  const parts: string[] = [];
+  let refSeconds = 0;
+  for (const ex of exercises) {
+    const t0 = performance.now();
+    const ref = await gradeSubmission(kitPath('grader', 'solutions'), { exercises: [ex], label: 'reference', hidden: true, noCache: true });
+    const seconds = (performance.now() - t0) / 1000;
+    refSeconds += seconds;
+    const e = ref.exercises[0]!;
+    const seeds = ex.seeds?.length ?? 1;
+    parts.push(`  ${ex.slug}: ${e.outcome === 'PASS' ? 'PASS' : `${e.outcome} (${e.score}/${e.maxScore})`}, ${seconds.toFixed(2)} s (${seeds} seed${seeds > 1 ? 's' : ''}, ${(e.run?.instructions ?? 0).toLocaleString('en-US')} instructions in the shown run)`);
+  }
+  console.log(`reference solutions: ${exercises.length} exercise(s), ${refSeconds.toFixed(2)} s wall (one process, builds included)`);
+  for (const p of parts) console.log(p);
 
   const klass = path.join(tmp, 'class');
   for (let i = 0; i < STUDENTS; i++) {

@@ -11,7 +11,7 @@ import { Chalk } from 'chalk';
 import type { Exercise } from '../api.js';
 import { submissionHash } from '../grade.js';
 import type { BuildLimits } from '../build/isolated.js';
-import { kitVersion } from '../paths.js';
+import { kitPath, kitVersion } from '../paths.js';
 import { reportJson } from '../report/build.js';
 import { gradescopeResults } from '../report/gradescope.js';
 import { junitXml } from '../report/junit.js';
@@ -93,8 +93,36 @@ function unpack(zip: string, into: string): void {
   }
 }
 
+/**
+ * SHA-256 over the kit's source files that decide a grade (the exercises and their checks, the grader, the
+ * hypervisor, the machine, the compiler and kernel library), so that a fixed check regrades everyone on resume.
+ */
+export function kitContentHash(root = kitPath()): string {
+  const h = crypto.createHash('sha256');
+  const walk = (dir: string, rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name === 'tests' || e.name === 'node_modules' || e.name.startsWith('.') || r === 'grader/solutions' || r === 'grader/wrong') continue;
+        walk(path.join(dir, e.name), r);
+      } else if (e.isFile() && /\.(ts|json)$/.test(e.name) && !e.name.endsWith('.test.ts')) h.update(`${r}\n`).update(fs.readFileSync(path.join(dir, e.name)));
+    }
+  };
+  for (const d of ['exercises', 'grader', 'hypervisor', 'machine', 'minios']) walk(path.join(root, d), d);
+  return h.digest('hex');
+}
+
+let kitHash: string | undefined;
+
 function resumeKey(root: string, opts: BatchOptions): string {
-  const h = crypto.createHash('sha256').update(JSON.stringify([kitVersion(), opts.seed ?? null, opts.hidden, !!opts.signingKey]));
+  kitHash ??= kitContentHash();
+  const h = crypto.createHash('sha256').update(JSON.stringify([kitVersion(), kitHash, opts.seed ?? null, opts.hidden, !!opts.signingKey]));
   for (const ex of opts.exercises) {
     const dir = locateExerciseDir(root, ex, opts.exercises.length === 1);
     h.update(`${ex.slug}:${fs.existsSync(dir) ? submissionHash(ex, dir).hash : 'missing'}\n`);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gradeBatch, progressLine, progressWriter, type BatchSummary } from '../batch/batch.js';
+import { gradeBatch, kitContentHash, progressLine, progressWriter, type BatchSummary } from '../batch/batch.js';
 import { GradingPool } from '../batch/pool.js';
 import { courseExercises, findExercise } from '../course.js';
 import { writeZip } from '../package/zip.js';
@@ -146,4 +146,20 @@ describe('the grading pool', () => {
       pool.close();
     }
   }, 120_000);
+});
+
+describe('resume keys', () => {
+  it('change with any graded source of the kit (a fixed check regrades everyone), not with its tests or answers', () => {
+    const kit = path.join(tmp, 'kit');
+    const put = (rel: string, text: string) => { fs.mkdirSync(path.dirname(path.join(kit, rel)), { recursive: true }); fs.writeFileSync(path.join(kit, rel), text); };
+    put('grader/checks/01-hello.ts', 'a');
+    put('exercises/01-hello/exercise.ts', 'b');
+    const before = kitContentHash(kit);
+    put('grader/tests/x.test.ts', 'c');
+    put('grader/solutions/01-hello/kernel/hello.ts', 'd');
+    put('exercises/01-hello/hello.test.ts', 'e');
+    expect(kitContentHash(kit)).toBe(before);
+    put('grader/checks/01-hello.ts', 'a fixed');
+    expect(kitContentHash(kit)).not.toBe(before);
+  });
 });
