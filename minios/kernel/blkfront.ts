@@ -19,6 +19,7 @@ export const BLKIF_MAX_SEGMENTS_PER_REQUEST = 11;
 export const SECTOR_SIZE = 512;
 const RING_SIZE: u32 = 32; // (4096 - 64) / 108 rounded down to a power of two
 const ENTRY_SIZE: u32 = 108;
+const XenbusStateInitWait = 2;
 const XenbusStateInitialised = 3;
 const XenbusStateConnected = 4;
 
@@ -71,6 +72,17 @@ function write_number(xbt: u32, path: Ptr<u8>, v: u32): i32 {
   return xenbus_write(xbt, path, num);
 }
 
+/** Waits (in virtual time, up to 2 s) until the backend's state is at least `want`; returns the state last read. */
+function wait_backend_state(dev: Ptr<blkfront_dev>, path: Ptr<u8>, want: i32): i32 {
+  let state: i32 = 0;
+  for (let tries: u32 = 0; tries < 2000; tries++) {
+    state = xenbus_read_integer(join(path, dev.backend, "/state"));
+    if (state >= want || state < 0) break;
+    msleep(1);
+  }
+  return state;
+}
+
 /** Connects to the virtual block device at `nodename` (e.g. "device/vbd/768"); returns 0 or a negative error. */
 export function init_blkfront(dev: Ptr<blkfront_dev>, nodename: CharPtr): i32 {
   const path = stack_buffer<u8>(128);
@@ -82,6 +94,13 @@ export function init_blkfront(dev: Ptr<blkfront_dev>, nodename: CharPtr): i32 {
     return backend_id;
   }
   dev.backend_id = u32(backend_id);
+  if (xenbus_read(0, join(path, nodename, "/backend"), dev.backend, 64) < 0) return -2;
+  // The backend publishes its features and says InitWait before the frontend may connect (it may be slow to start).
+  const ready = wait_backend_state(dev, path, XenbusStateInitWait);
+  if (ready < XenbusStateInitWait) {
+    printk("[blkfront] backend %s is not ready (state %d)\n", dev.backend, ready);
+    return -5;
+  }
 
   // The shared ring: SHARED_RING_INIT and FRONT_RING_INIT.
   const page = alloc_page();
@@ -116,14 +135,7 @@ export function init_blkfront(dev: Ptr<blkfront_dev>, nodename: CharPtr): i32 {
     if (retry == 0) break;
   }
 
-  if (xenbus_read(0, join(path, nodename, "/backend"), dev.backend, 64) < 0) return -2;
-  // Wait (in virtual time) for the backend to connect.
-  let state: i32 = 0;
-  for (let tries: u32 = 0; tries < 2000; tries++) {
-    state = xenbus_read_integer(join(path, dev.backend, "/state"));
-    if (state == XenbusStateConnected || state < 0 || state > XenbusStateConnected) break;
-    msleep(1);
-  }
+  const state = wait_backend_state(dev, path, XenbusStateConnected);
   if (state != XenbusStateConnected) {
     printk("[blkfront] backend %s did not connect (state %d)\n", dev.backend, state);
     return -5;

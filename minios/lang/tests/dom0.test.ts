@@ -110,6 +110,37 @@ describe('blkfront with Dom0 and a disk image', () => {
   });
 });
 
+describe('blkfront with a backend that is slow to start', () => {
+  it('waits for InitWait before it offers its ring, then connects', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { XenHost } = await import('../../../hypervisor/host.js');
+    const { compileOk } = await import('./helpers.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-blk-slow-'));
+    try {
+      const disk = path.join(dir, 'disk.img');
+      fs.writeFileSync(disk, new Uint8Array(64 * 512));
+      const host = new XenHost({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
+      const dom = host.createDomain({ kernel: compileOk({ 'k.ts': diskKernel }).elf, name: 'guest', memoryMiB: 16, disks: [{ target: disk }] });
+      let out = '';
+      host.onConsole((_d, t) => { out += t; });
+      const be = `/local/domain/0/backend/vbd/${dom.domid}/51712/state`;
+      const fe = `/local/domain/${dom.domid}/device/vbd/51712/state`;
+      host.dom0.xs.write(be, '1'); // the backend driver has not probed the device yet
+      host.run({ budget: 30_000_000 });
+      expect(host.dom0.xs.read(fe)).toBe('1'); // the frontend waits: no ring offered to a backend that is not ready
+      expect(out).not.toMatch(/blkfront -/);
+      host.dom0.xs.write(be, '2');
+      host.run({ budget: 400_000_000 });
+      await host.close();
+      expect(out).toMatch(/blkfront 0\nwrite 0\nflush 0\nread 0\nsame 1\n/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the demo kernel with Dom0 and a disk', () => {
   it('lists XenStore, moves the console to the ring, round-trips a sector, powers off', async () => {
     const fs = await import('node:fs');
