@@ -58,14 +58,17 @@ export class Cpu extends PagedMemory {
   /** Straight-line blocks per physical page, indexed by the offset of their first byte. */
   blockCache: ((Block | undefined)[] | undefined)[] = [];
   /**
-   * Compile hot blocks into JavaScript functions (block.ts). Off by default:
-   * on this workload it measured no faster than the interpreter loop.
+   * Compile hot blocks into JavaScript functions (block.ts). On by default:
+   * with loop blocks running inside their function, fused cmp+jcc and elided
+   * flag stores they beat the interpreter loop (machine/README.md, Speed).
    */
-  compileBlocks = false;
+  compileBlocks = true;
   /** Follow remembered successor blocks instead of looking each block up (block chaining). */
   chainBlocks = true;
   /** Per page, which bytes belong to cached instructions (writes elsewhere on the page keep the cache). */
   codeBytes: (Uint8Array | undefined)[] = [];
+  /** Instructions a compiled loop block retired in its earlier iterations of the current call. */
+  blockDone = 0;
   /** Bumped whenever cached code is dropped, so a running block notices. */
   codeGen = 0;
 
@@ -529,7 +532,7 @@ export class Cpu extends PagedMemory {
           prevGen = this.mapGen;
           if (blk.fn !== null) {
             inBlock = blk;
-            n += blk.fn(this);
+            n += blk.fn(this, this.stopAt - n);
             inBlock = null;
           } else {
             if (++blk.hits >= HOT && this.compileBlocks) blk.fn = compileBlock(blk);
@@ -554,7 +557,7 @@ export class Cpu extends PagedMemory {
           break;
         }
         // Instructions of a compiled block that retired before the fault.
-        if (inBlock !== null) n += inBlock.doneBefore(blockStart, this.insnEip);
+        if (inBlock !== null) n += this.blockDone + inBlock.doneBefore(blockStart, this.insnEip);
         inBlock = null;
         prev = null;
         this.eip = this.insnEip;

@@ -13,7 +13,8 @@ function rng(seed: number) {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
 }
 
-function program(seed: number): string {
+/** Random code: a loop whose body has jumps (`selfLoop` false), or a one-block body that loops on itself. */
+function program(seed: number, selfLoop = false): string {
   const next = rng(seed);
   const pick = <T>(xs: T[]) => xs[next() % xs.length];
   const R = ['eax', 'ebx', 'ecx', 'edx'];
@@ -52,7 +53,23 @@ function program(seed: number): string {
     () => `cmov${cc()} ${pick(R)}, ${mem()}`,
     () => `xchg ${pick(R)}, ${pick(R)}`,
     () => `j${cc()} $+4\nnop\nnop`,
+    // A flag-setting instruction right before a jcc (fused in compiled blocks).
+    () => `${pick(['cmp', 'sub', 'and', 'or', 'xor', 'add'])} ${pick(R)}, ${pick([pick(R), String(imm())])}\nj${cc()} $+4\nnop\nnop`,
+    () => `test ${pick(R)}, ${pick(R)}\nj${cc()} $+4\nnop\nnop`,
   ];
+  if (selfLoop) {
+    // No jumps and few enough instructions that the body is one block ending in a jump to itself.
+    const straight = gens.slice(0, gens.length - 3).filter((g) => !g().includes('push'));
+    const body = Array.from({ length: 12 }, () => pick(straight)()).join('\n');
+    return `
+      mov dword [counter], 60
+    top:
+      ${body}
+      sub dword [counter], 1
+      jnz top
+      int 0x80
+    counter: dd 0`;
+  }
   const body = Array.from({ length: 30 }, () => pick(gens)()).join('\n');
   return `
     mov dword [counter], 60
@@ -64,7 +81,7 @@ function program(seed: number): string {
   counter: dd 0`;
 }
 
-function runMode(src: string, seed: number, mode: 'generic' | 'fast' | 'compiled') {
+function runMode(src: string, seed: number, mode: 'generic' | 'fast' | 'compiled', chunk = 1_000_000) {
   decodeOptions.specialize = mode !== 'generic';
   try {
     const m = makeMachine({ cpl: 1 });
@@ -75,8 +92,11 @@ function runMode(src: string, seed: number, mode: 'generic' | 'fast' | 'compiled
     m.cpu.regs.set([next(), next(), next(), next(), 0xa000, DATA + 0x100, DATA, DATA + 0x200]);
     m.cpu.setEflags((next() & 0x8d5) | 2);
     m.cpu.claimInterrupt(0x80, true);
-    const exit = m.cpu.run(1_000_000);
-    return { exit: exit.kind, instructions: m.clock.instructions, regs: Array.from(m.cpu.regs), eflags: m.cpu.getEflags() & 0x8d5, data: Array.from(m.mem.readBytes(DATA, 1024)) };
+    // Run in chunks of `chunk` instructions: where each chunk ends (EIP) pins exact budget handling.
+    const stops: number[] = [];
+    let exit = m.cpu.run(chunk);
+    while (exit.kind === 'budget' && m.clock.instructions < 1_000_000) { stops.push(m.cpu.eip); exit = m.cpu.run(chunk); }
+    return { exit: exit.kind, instructions: m.clock.instructions, stops, regs: Array.from(m.cpu.regs), eflags: m.cpu.getEflags() & 0x8d5, data: Array.from(m.mem.readBytes(DATA, 1024)) };
   } finally {
     decodeOptions.specialize = true;
   }
@@ -92,6 +112,23 @@ describe('generic, fast and compiled execution agree', () => {
       expect(generic.exit, src).toBe('interrupt');
       expect(runMode(src, seed, 'fast'), `fast handlers, program ${p}:\n${src}`).toEqual(generic);
       expect(runMode(src, seed, 'compiled'), `compiled blocks, program ${p}:\n${src}`).toEqual(generic);
+    }
+  });
+});
+
+describe('compiled loop blocks (a block that jumps to its own start runs again inside its function)', () => {
+  const programs = process.env.XENLAB_FUZZ_LONG ? 400 : 25;
+  it(`${programs} random one-block loops agree with the interpreter, run whole and in odd budget chunks`, () => {
+    for (let p = 0; p < programs; p++) {
+      const seed = 0x5678 + p * 7919;
+      const src = program(seed, true);
+      const chunk = 37 + (p % 5) * 13;
+      const generic = runMode(src, seed, 'generic');
+      expect(generic.exit, src).toBe('interrupt');
+      expect(runMode(src, seed, 'compiled'), `compiled blocks, program ${p}:\n${src}`).toEqual(generic);
+      const genericChunks = runMode(src, seed, 'generic', chunk);
+      expect(genericChunks.stops.length).toBeGreaterThan(5);
+      expect(runMode(src, seed, 'compiled', chunk), `compiled blocks in chunks of ${chunk}, program ${p}:\n${src}`).toEqual(genericChunks);
     }
   });
 });
