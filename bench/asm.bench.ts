@@ -1,5 +1,6 @@
 // Assembler speed: a large generated program through the TS calls and through the nasm-syntax parser, then link + ELF.
 import { Assembler, eax, ebx, ecx, edx, esi, edi, ebp, esp, mem, dword, byte, sym, writeElf32 } from '../minios/asm/index.js';
+import { generateCases } from '../minios/asm/tests/generate.js';
 
 const N = 200_000;
 
@@ -54,3 +55,22 @@ console.log(`TS calls:                ${(N / tCalls / 1e6).toFixed(2)} M instruc
 console.log(`nasm-syntax text():      ${(N / tText / 1e6).toFixed(2)} M instructions/s (${(tText * 1000).toFixed(0)} ms)`);
 console.log(`link (branch sizing):    ${(tLink * 1000).toFixed(0)} ms for ${size} bytes`);
 console.log(`writeElf32:              ${(tElf * 1000).toFixed(0)} ms for ${elf.length} bytes`);
+
+// Every operand form of the table (the nasm oracle's cases), to see the rate over the whole instruction set.
+const forms = generateCases((mn) => !/^(loop|jecxz|jcxz)/.test(mn));
+const ROUNDS = 10;
+const [, tForms] = time(() => {
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = new Assembler();
+    a.label('tgt');
+    for (const c of forms) a.ins(c.mn, ...c.ops);
+    a.link({ base: 0 });
+  }
+});
+const formText = ['tgt:', ...forms.map((c) => c.line)].join('\n');
+const [, tFormText] = time(() => {
+  for (let r = 0; r < ROUNDS; r++) new Assembler().text(formText);
+});
+const nForms = forms.length * ROUNDS;
+console.log(`all ${forms.length} forms, TS calls + link: ${(nForms / tForms / 1e6).toFixed(2)} M instructions/s`);
+console.log(`all ${forms.length} forms, text():      ${(nForms / tFormText / 1e6).toFixed(2)} M instructions/s`);

@@ -428,9 +428,13 @@ function encodeForm(f: Form, ops: readonly Operand[], userPrefix: Prefixes): Enc
   if (abs16 && typeof memOp!.disp === 'number' && !fitsImm(memOp!.disp, 2)) throw new AsmError(`address ${memOp!.disp} does not fit in 16 bits (16-bit addressing)`);
   if (memOp && !mem16 && (memOp.base || memOp.index) && userPrefix.asize === 'a16') throw new AsmError('a16 cannot be used with a 32-bit address: write the address with bx/bp/si/di');
   const seg = memOp?.seg ? segPrefix[memOp.seg.num] : undefined;
-  const bytes: number[] = userPrefix === noPrefixes
-    ? [...(seg !== undefined ? [seg] : []), ...(f.o16 ? [0x66] : []), ...(mem16 || f.a16 ? [0x67] : [])]
-    : prefixBytesFor(userPrefix, f.o16, mem16 || f.a16, seg);
+  let bytes: number[];
+  if (userPrefix === noPrefixes) {
+    bytes = [];
+    if (seg !== undefined) bytes.push(seg);
+    if (f.o16) bytes.push(0x66);
+    if (mem16 || f.a16) bytes.push(0x67);
+  } else bytes = prefixBytesFor(userPrefix, f.o16, mem16 || f.a16, seg);
   for (let i = 0; i < f.opcode.length; i++) bytes.push(f.plusR && i === f.opcode.length - 1 ? f.opcode[i] + reg!.num : f.opcode[i]);
   if (f.modrm !== null) {
     const regField = f.modrm === 'r' ? reg!.num : f.modrm;
