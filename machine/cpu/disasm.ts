@@ -44,7 +44,8 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
   const k = t[0];
   switch (k) {
     case 'E': case 'M': {
-      if (i.mod === 3) return regName(sizeOfToken(t, i), i.rm);
+      // mov r32,sreg / smsw / sldt / str write a 32-bit register unless o16 (nasm: mov eax, ds)
+      if (i.mod === 3) return regName(t === 'Ew' && !i.o16 && /^(mov|smsw|sldt|str)$/.test(i.desc.name) && t === i.desc.ops.split(',')[0] ? 4 : sizeOfToken(t, i), i.rm);
       if (t === 'M' || t === 'Mp') return memText(i);
       return needSize || t === 'Mq' ? `${SIZE_NAME[sizeOfToken(t, i)]} ${memText(i)}` : memText(i);
     }
@@ -58,6 +59,7 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
     case 'J': return i.o16 && t === 'Jv' ? 'word ' + hex((next + i.imm) & 0xffff) : hex(next + i.imm);
     case 'A': return `${i.o16 ? 'word ' : ''}${hex(i.imm2)}:${hex(i.imm)}`;
     case 'I':
+      if (i.o16 && (i.op === 0x68 || i.op === 0x6a)) return 'word ' + (t === 'Ibs' ? shex(i.imm) : hex(i.imm & 0xffff));
       if (t === 'Ibs') return shex(i.imm);
       if (i.op === 0xc8 && t === 'Ib') return hex(i.imm2);
       return hex(i.imm);

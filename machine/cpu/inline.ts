@@ -130,6 +130,21 @@ export function inlineCode(i: Insn, opts: InlineOptions = { fuseJcc: -1 }): Inli
       if (reg) return pure(`R[${i.reg}] = R[${i.rm}] & 65535;`);
       return load(`R[${i.reg}] = c.rd16(${seg}, ${ea(i)});`);
   }
+  // shl/shr/sar r32 by a constant (C1 Ib, D1): flags set eagerly as grp2 does (AF cleared).
+  if ((op === 0xc1 || op === 0xd1) && reg && i.reg >= 4) {
+    const n = (op === 0xd1 ? 1 : i.imm) & 31;
+    if (n === 0) return null;
+    const x = i.rm, kind = i.reg;
+    const calc = kind === 5
+      ? `const a = R[${x}], r = a >>> ${n}, cf = (a >>> ${n - 1}) & 1, of = a >>> 31;`
+      : kind === 7
+        ? `const a = R[${x}] | 0, r = (a >> ${n}) >>> 0, cf = (a >> ${n - 1}) & 1, of = 0;`
+        : `const a = R[${x}], r = (a << ${n}) >>> 0, cf = (a >>> ${32 - n}) & 1, of = (r >>> 31) ^ cf;`;
+    fl = 'all';
+    const setFlags = opts.noFlags ? '' : ' let p = r & 255; p ^= p >> 4; p ^= p >> 2; p ^= p >> 1;' +
+      ' c.fOp = 0; c.flags = (c.flags & ~2261) | cf | (of << 11) | (r === 0 ? 64 : 0) | ((r >>> 31) << 7) | ((~p & 1) << 2) | 2;';
+    return pure(`{ ${calc} R[${x}] = r;${setFlags} }`);
+  }
   if (op >= 0xb8 && op <= 0xbf) return pure(`R[${op & 7}] = ${i.imm >>> 0};`);
   if (op >= 0x40 && op <= 0x4f) {
     const r = op & 7, dec = op >= 0x48;

@@ -48,6 +48,7 @@ function program(seed: number, selfLoop = false): string {
     () => `${pick(['inc', 'dec'])} ${pick(R)}`,
     () => `push ${pick(R)}\npop ${pick(R)}`,
     () => `${pick(['shl', 'shr', 'sar', 'rol', 'rcr'])} ${pick(R)}, ${next() % 32}`,
+    () => `${pick(['shl', 'shr', 'sar'])} ${pick(R)}, ${pick([1, next() % 32])}\n${pick(['jc', 'jo', 'jp', 'js', 'jz', 'jnz'])} $+3\nnop`,
     () => `imul ${pick(R)}, ${pick(R)}`,
     () => `set${cc()} ${pick(R8)}`,
     () => `cmov${cc()} ${pick(R)}, ${mem()}`,
@@ -59,7 +60,7 @@ function program(seed: number, selfLoop = false): string {
   ];
   if (selfLoop) {
     // No jumps and few enough instructions that the body is one block ending in a jump to itself.
-    const straight = gens.slice(0, gens.length - 3).filter((g) => !g().includes('push'));
+    const straight = gens.slice(0, gens.length - 3).filter((g) => { const t = g(); return !t.includes('push') && !t.includes('\nj'); });
     const body = Array.from({ length: 12 }, () => pick(straight)()).join('\n');
     return `
       mov dword [counter], 60

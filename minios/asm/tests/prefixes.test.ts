@@ -51,9 +51,9 @@ function otherCases(): string[] {
 }
 
 /** Prefixes the disassembler rightly drops (no effect on the instruction): o16 on byte-sized string ops, a segment on
- * nop, rep on non-string instructions. And 'o16 push 5', printed as 'push 0x5' (push word imm: a known disassembler gap). */
+ * nop, rep on non-string instructions.. */
 function meaningless(line: string): boolean {
-  return /^(o16 .*\w+sb$|\w\w nop$|lock rep |o16 push |o32 pushfw|rep (nop|ret)$|a16 xlatb)/.test(line) ||
+  return /^(o16 .*\w+sb$|\w\w nop$|lock rep |o32 pushfw|rep (nop|ret)$|a16 xlatb)/.test(line) ||
     /^(lock|rep|repne|fs|es|o16|a16|a32|o32|rep lock)$/.test(line);
 }
 
