@@ -42,7 +42,10 @@ export function bootKernel(elf: Uint8Array, opts: BootOptions): BootResult {
  */
 export function bootDomains(domains: BootDomain[], opts: { budget: number; seed: number; exercise?: Pick<Exercise, 'setup' | 'hypervisor'> }): BootResult {
   const tuned = opts.exercise?.hypervisor?.(opts.seed) ?? {};
-  const host = new XenHost({ seed: opts.seed, wallclock: { sec: GRADING_EPOCH_SEC + (opts.seed % 86_400), nsec: 0 }, ...tuned });
+  // Host memory sized to the domains (plus room for Xen's own frames): a fresh 256 MiB machine per seed costs more to
+  // allocate and collect than a short graded run costs to execute.
+  const hostMemoryMiB = Math.min(2048, domains.reduce((sum, d) => sum + (d.memoryMiB ?? 32), 0) + 16);
+  const host = new XenHost({ seed: opts.seed, wallclock: { sec: GRADING_EPOCH_SEC + (opts.seed % 86_400), nsec: 0 }, hostMemoryMiB, ...tuned });
   const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-grade-'));
   try {
     const disks = new Map<string, HostDisk[]>();

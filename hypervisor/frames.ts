@@ -45,6 +45,9 @@ export class FrameTable {
       const m = this.freeStack.pop()!;
       if (this.owner[m] === FREE) { mfn = m; break; }
     }
+    // A frame never handed out before is still zero from the memory's creation: not writing it saves the host
+    // from committing every page of a domain's memory at build time (most of a short run's cost).
+    const reused = mfn >= 0;
     if (mfn < 0) {
       if (this.nextFresh >= this.nrFrames) return -1;
       mfn = this.nextFresh++;
@@ -54,7 +57,7 @@ export class FrameTable {
     this.typeCount[mfn] = 0;
     this.refCount[mfn] = 0;
     this.pinned[mfn] = 0;
-    this.mem.fill(mfn << 12, 4096, 0);
+    if (reused) this.mem.fill(mfn << 12, 4096, 0);
     this.setM2p(mfn, INVALID_M2P);
     return mfn;
   }
