@@ -7,6 +7,7 @@ import type { Check, CheckContext, Exercise, HypercallObservation, Outcome, RunO
 import { bootDomains } from './boot.js';
 import { buildKernel, type BuildDiagnostic, type BuildLimits, type BuildResult } from './build/isolated.js';
 import { cacheKey, readCachedBuild, writeCachedBuild } from './build/cache.js';
+import { buildTrustedKernel, isKitReference } from './build/trusted.js';
 import { gatherEvidence, SourceMap, type Evidence } from './explain.js';
 
 export interface CheckResult {
@@ -138,8 +139,14 @@ function buildOnce(exercise: Exercise, exerciseDir: string, hash: string, file: 
   const key = cacheKey([hash, file, exercise.sourceRoot, opts.buildLimits ?? {}]);
   let pending = opts.noCache ? undefined : buildCache.get(key);
   if (!pending) {
+    const build = { exerciseDir, files: [file], sourceRoot: exercise.sourceRoot, limits: opts.buildLimits };
+    if (isKitReference(exerciseDir)) {
+      pending = Promise.resolve(buildTrustedKernel(build));
+      buildCache.set(key, pending);
+      return pending;
+    }
     const cached = opts.noCache ? undefined : readCachedBuild(key);
-    pending = cached ? Promise.resolve(cached) : buildKernel({ exerciseDir, files: [file], sourceRoot: exercise.sourceRoot, limits: opts.buildLimits })
+    pending = cached ? Promise.resolve(cached) : buildKernel(build)
       .then((r) => { writeCachedBuild(key, r); return r; });
     buildCache.set(key, pending);
   }
