@@ -3,7 +3,7 @@
 // Instruction semantics live in ops-*.ts, decoding in decode.ts, protection
 // (descriptors, interrupt delivery, iret, far transfers) in protect.ts.
 import type { Exit, SegmentCache } from '../types.js';
-import type { PhysicalMemory } from '../memory.js';
+import { PAGE_CODE, PAGE_WATCHED, type PhysicalMemory } from '../memory.js';
 import type { VirtualClock } from '../clock.js';
 import { PagedMemory } from './paging.js';
 import { CpuFault, hasErrorCode } from './fault.js';
@@ -366,18 +366,22 @@ export class Cpu extends PagedMemory {
     this.codeCache[ppn] = undefined;
     this.blockCache[ppn] = undefined;
     this.codeBytes[ppn] = undefined;
-    this.mem.codePages[ppn] = 0;
+    this.mem.codePages[ppn]! &= ~PAGE_CODE;
     this.codeGen++;
     this.mapGen++;
   }
 
   /**
-   * A guest write of `size` bytes at `pa` on a page with cached code: drops
-   * the page's code only if a written byte belongs to a cached instruction,
-   * so data sharing a page with code does not defeat the cache.
+   * A guest write of `size` bytes at `pa` on a page with cached code or a
+   * write watch: calls the watches first, then drops the page's code only if
+   * a written byte belongs to a cached instruction, so data sharing a page
+   * with code does not defeat the cache.
    */
   codeWrite(pa: number, size: number): void {
     const ppn = pa >>> 12;
+    const f = this.mem.codePages[ppn]!;
+    if (f & PAGE_WATCHED) this.mem.watchedWrite(pa, size);
+    if (!(f & PAGE_CODE)) return;
     const cov = this.codeBytes[ppn];
     if (cov === undefined) { this.dropCode(ppn); return; }
     const off = pa & 0xfff;
@@ -390,7 +394,7 @@ export class Cpu extends PagedMemory {
     let cov = this.codeBytes[ppn];
     if (cov === undefined) { cov = new Uint8Array(4096); this.codeBytes[ppn] = cov; }
     cov.fill(1, pa & 0xfff, (pa & 0xfff) + len);
-    this.mem.codePages[ppn] = 1;
+    this.mem.codePages[ppn]! |= PAGE_CODE;
   }
 
   /** Reads one code byte at CS:eip+k for the decoder (faults as a fetch). */
@@ -605,6 +609,9 @@ export class Cpu extends PagedMemory {
     } catch (e) {
       this.delivering = prev;
       if (!(e instanceof CpuFault)) throw e;
+      // A fault while delivering int n / int3 / into is a fault of that
+      // instruction: the frame (or the host) sees EIP at it, not after it.
+      if (soft) this.eip = this.insnEip;
       if (vector === 8) {
         this.exitWith({ kind: 'shutdown', reason: 'triple fault' });
         return;

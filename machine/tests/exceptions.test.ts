@@ -143,6 +143,7 @@ describe('exceptions through the IDT', () => {
   it('int n from ring 3 through a DPL-0 gate is #GP(vector*8+2)', () => {
     const r = runAsm('int 0x80', { cpl: 3, setup: (m) => { claimAll(m); setGate(m, 0x80, CODE + 0x100, SEL.CS1, 0); } });
     expect(r.exit).toEqual({ kind: 'exception', vector: 13, errorCode: 0x80 * 8 + 2, insnEip: CODE });
+    expect(r.cpu.eip).toBe(CODE); // a fault of the int instruction: restartable
   });
   it('int 0x80 through a DPL-3 trap gate to ring 1 keeps IF', () => {
     const r = runAsm('int 0x80', { cpl: 3, budget: 1, setup: (m) => { setGate(m, 0x80, CODE + 0x100, SEL.CS1, 3, 0xf); m.cpu.setEflags(0x202); } });
@@ -339,6 +340,18 @@ describe('alignment check', () => {
     expect(off.exit.kind).toBe('interrupt');
     const ring1 = runAsm(src + '\nint 0x80', { cpl: 1, setup: (m) => { claimAll(m); m.cpu.claimInterrupt(0x80, true); m.cpu.setCr0(m.cpu.cr0 | 0x40000); m.cpu.setEflags(0x40202); } });
     expect(ring1.exit.kind).toBe('interrupt');
+  });
+  it('#AC through the IDT from ring 3: ring-0 frame with error code 0, EIP at the access, SS:ESP of ring 3', () => {
+    const handler = CODE + 0x100;
+    const r = runAsm('mov eax, [0x20001]', { cpl: 3, setup: (m) => {
+      setGate(m, 17, handler, SEL.CS0, 0);
+      m.mem.writeBytes(handler, nasm('hlt', handler));
+      m.cpu.setCr0(m.cpu.cr0 | 0x40000); m.cpu.setEflags(0x40002);
+    } });
+    expect(r.exit.kind).toBe('hlt');
+    expect(r.cpu.regs[4]).toBe(STACK0 - 24);
+    const frame = [0, 4, 8, 12, 16, 20].map((o) => r.mem.read32(STACK0 - 24 + o));
+    expect(frame).toEqual([0, CODE, SEL.CS3, 0x40002, 0xb000, SEL.DS3]);
   });
 });
 
