@@ -1,16 +1,30 @@
 // Physical memory: one flat byte array with typed views over it. The CPU
 // accesses the arrays directly on its fast paths; the host uses the checked
 // helpers below. Every write through this class invalidates decoded code for
-// the touched pages (the CPU registers an invalidation hook).
+// the touched pages (the CPU registers an invalidation hook) and calls the
+// write watches set on them (watchWrites), before the bytes change.
+
+/** codePages bits: decoded code is cached for the page (the CPU's). */
+export const PAGE_CODE = 1;
+/** codePages bits: a write watch covers part of the page (watchWrites). */
+export const PAGE_WATCHED = 2;
+
+/** Called before a write of `len` bytes at physical address `pa` that overlaps the watched range. */
+export type WriteWatch = (pa: number, len: number) => void;
 
 export class PhysicalMemory {
   readonly size: number;
   readonly u8: Uint8Array;
   readonly i32: Int32Array;
-  /** One byte per 4 KiB page: non-zero when decoded code is cached for it. */
+  /**
+   * One byte per 4 KiB page, zero for a plain page: PAGE_CODE when decoded code is cached for it, PAGE_WATCHED when
+   * a write watch covers it. The CPU's write fast paths test this byte and take the slow path when it is non-zero,
+   * so pages without code or watches cost one load per write.
+   */
   readonly codePages: Uint8Array;
   /** Called with a page number whose decoded code must be dropped. */
   onCodeWrite: (page: number) => void = () => {};
+  private watches: { start: number; end: number; fn: WriteWatch }[] = [];
 
   constructor(bytes: number) {
     if (!Number.isInteger(bytes) || bytes <= 0 || bytes > 0x80000000) {
@@ -29,11 +43,44 @@ export class PhysicalMemory {
     }
   }
 
-  /** Drops decoded code for every page in [pa, pa+len). */
+  /**
+   * Calls `fn(pa, len)` before every write that overlaps [start, start+length): by the CPU (guest stores, page-table
+   * accessed/dirty updates) or by the host through this class. The bytes still hold their old value when `fn` runs;
+   * `fn` may read memory but must not write the watched range. Returns a function that removes the watch.
+   */
+  watchWrites(start: number, length: number, fn: WriteWatch): () => void {
+    this.check(start, length);
+    const w = { start, end: start + length, fn };
+    this.watches.push(w);
+    if (length > 0) for (let p = start >>> 12; p <= (w.end - 1) >>> 12; p++) this.codePages[p]! |= PAGE_WATCHED;
+    return () => {
+      const i = this.watches.indexOf(w);
+      if (i < 0) return;
+      this.watches.splice(i, 1);
+      if (length > 0) for (let p = start >>> 12; p <= (w.end - 1) >>> 12; p++) {
+        const lo = p << 12, hi = lo + 0x1000;
+        if (!this.watches.some((o) => o.start < hi && o.end > lo)) this.codePages[p]! &= ~PAGE_WATCHED;
+      }
+    };
+  }
+
+  /** Calls the write watches that overlap [pa, pa+len) (the CPU calls it for a write to a PAGE_WATCHED page). */
+  watchedWrite(pa: number, len: number): void {
+    const end = pa + len;
+    for (const w of this.watches) if (w.start < end && w.end > pa) w.fn(pa, len);
+  }
+
+  /** Calls the write watches and drops decoded code for every page in [pa, pa+len). */
   touch(pa: number, len: number): void {
     if (len <= 0) return;
     const last = (pa + len - 1) >>> 12;
-    for (let p = pa >>> 12; p <= last; p++) if (this.codePages[p]) this.onCodeWrite(p);
+    let watched = false;
+    for (let p = pa >>> 12; p <= last; p++) {
+      const f = this.codePages[p]!;
+      if (f & PAGE_WATCHED) watched = true;
+      if (f & PAGE_CODE) this.onCodeWrite(p);
+    }
+    if (watched) this.watchedWrite(pa, len);
   }
 
   read8(pa: number): number { this.check(pa, 1); return this.u8[pa]; }

@@ -215,6 +215,12 @@ export abstract class PagedMemory extends LazyFlags {
     if (this.acCheck && user && size > 1 && (lin & (size - 1)) !== 0) throw new CpuFault(17, 0);
     const off = lin & 0xfff;
     const pa = this.walk(lin, true, user, true, true);
+    if (off + size <= 0x1000 && pa + size <= this.memSize) {
+      // One store, seen whole by code invalidation and write watches (not as `size` byte writes).
+      if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, size);
+      for (let k = 0; k < size; k++) this.u8[pa + k] = v >>> (8 * k);
+      return;
+    }
     if (off + size <= 0x1000) {
       for (let k = 0; k < size; k++) this.physWrite8(pa + k, v >>> (8 * k));
       return;
