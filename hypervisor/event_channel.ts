@@ -6,7 +6,7 @@
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
 import type { HypercallEntry } from './hypercall.js';
-import { DOMID, EVTCHNOP, EVTCHNSTAT, HYPERVISOR as H, NR_EVENT_CHANNELS, NR_VIRQS, XEN_ERRNO } from './public/xen.js';
+import { DOMID, EVTCHNOP, EVTCHNSTAT, HYPERVISOR as H, NR_EVENT_CHANNELS, NR_VIRQS, VIRQ, XEN_ERRNO } from './public/xen.js';
 import { SI } from './shared_info.js';
 
 const { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH, EEXIST, ENOENT, ENOSPC } = XEN_ERRNO;
@@ -38,6 +38,12 @@ export class PortTable {
     return this.ports.length - 1;
   }
 }
+
+/** Xen's virq_is_global: per-VCPU VIRQs are TIMER, DEBUG, XENOPROF and XENPMU; the rest are global. */
+export function virqIsGlobal(virq: number): boolean {
+  return virq !== VIRQ.TIMER && virq !== VIRQ.DEBUG && virq !== VIRQ.XENOPROF && virq !== VIRQ_XENPMU;
+}
+const VIRQ_XENPMU = 13;
 
 export class EventChannels {
   private tables = new Map<number, PortTable>();
@@ -206,6 +212,7 @@ export class EventChannels {
         if (!v) return -EFAULT;
         const virq = v.getUint32(0, true), vcpu = v.getUint32(4, true);
         if (virq >= NR_VIRQS) return -EINVAL;
+        if (virqIsGlobal(virq) && vcpu !== 0) return -EINVAL; // a global VIRQ goes to VCPU 0 (move it with bind_vcpu)
         if (vcpu !== 0) return -ENOENT;
         if (t.virqs[virq]) return -EEXIST;
         const port = t.allocate();
@@ -258,12 +265,14 @@ export class EventChannels {
         return 0;
       }
       case EVTCHNOP.bind_vcpu: {
+        // As Xen's evtchn_bind_vcpu: the VCPU first, then the port; only global VIRQs and
+        // interdomain/unbound ports can move (per-VCPU VIRQs and IPIs are tied to their VCPU).
         const v = readWords(2);
         if (!v) return -EFAULT;
+        if (v.getUint32(4, true) !== 0) return -ENOENT;
         const s = t.get(v.getUint32(0, true));
         if (!s) return -EINVAL;
-        if (v.getUint32(4, true) !== 0) return -ENOENT;
-        return s.kind === 'interdomain' || s.kind === 'unbound' || (s.kind === 'virq' && s.virq !== 0) ? 0 : -EINVAL;
+        return s.kind === 'interdomain' || s.kind === 'unbound' || (s.kind === 'virq' && virqIsGlobal(s.virq)) ? 0 : -EINVAL;
       }
       default:
         return -ENOSYS;

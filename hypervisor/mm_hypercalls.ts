@@ -74,6 +74,20 @@ function doUpdateVaMapping(hv: Hypervisor, dom: Domain, va: number, lo: number, 
   return 0;
 }
 
+/**
+ * update_va_mapping_otherdomain maps a frame owned by `domid` into the caller's own page
+ * tables. As Xen's get_pg_owner: DOMID_SELF is plain update_va_mapping; naming oneself,
+ * DOMID_XEN or a domain that does not exist is -ESRCH; any other owner (DOMID_IO, Dom0,
+ * another guest) needs privilege that no domU has: -EPERM.
+ */
+function doUpdateVaMappingOtherdomain(hv: Hypervisor, dom: Domain, va: number, lo: number, hi: number, flags: number, domid: number): number {
+  const id = domid & 0xffff;
+  if (id === DOMID.SELF) return doUpdateVaMapping(hv, dom, va, lo, hi, flags);
+  if (id === dom.domid || id === DOMID.XEN) return -ESRCH;
+  if (id === DOMID.IO || id === 0 || hv.domain(id)) return -EPERM;
+  return -ESRCH;
+}
+
 function doMmuextOp(hv: Hypervisor, dom: Domain, ops: number, count: number, donePtr: number, foreigndom: number): HypercallResult {
   // A continuation carries the count done so far in the guest's done word, as in Xen.
   const before = count & PREEMPTED && donePtr ? dom.guest.read32(donePtr) ?? 0 : 0;
@@ -239,7 +253,7 @@ function doVmAssist(dom: Domain, cmd: number, type: number): number {
 export const HYPERCALLS_MM: Record<number, HypercallEntry> = {
   [H.mmu_update]: { arity: 4, fn: (hv, d, a) => doMmuUpdate(hv, d, a[0], a[1], a[2], a[3]) },
   [H.update_va_mapping]: { arity: 4, fn: (hv, d, a) => doUpdateVaMapping(hv, d, a[0], a[1], a[2], a[3]) },
-  [H.update_va_mapping_otherdomain]: { arity: 5, fn: () => -EPERM },
+  [H.update_va_mapping_otherdomain]: { arity: 5, fn: (hv, d, a) => doUpdateVaMappingOtherdomain(hv, d, a[0], a[1], a[2], a[3], a[4]) },
   [H.mmuext_op]: { arity: 4, fn: (hv, d, a) => doMmuextOp(hv, d, a[0], a[1], a[2], a[3]) },
   [H.memory_op]: { arity: 2, fn: (hv, d, a) => doMemoryOp(hv, d, a[0], a[1]) },
   [H.vm_assist]: { arity: 2, fn: (_hv, d, a) => doVmAssist(d, a[0], a[1]) },

@@ -54,7 +54,7 @@ export class RoundRobinScheduler implements Scheduler {
   charge(): void {}
 }
 
-const { EFAULT, EINVAL, ENOSYS } = XEN_ERRNO;
+const { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
 
 /** SCHEDOP_block: clear the upcall mask and sleep unless an event is already pending. */
 export function block(hv: Hypervisor, dom: Domain): number {
@@ -92,6 +92,14 @@ export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number)
       const v = new DataView(b.buffer);
       return hv.events.poll(dom, v.getUint32(0, true), v.getUint32(4, true),
         v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32);
+    }
+    case SCHEDOP.remote_shutdown: {
+      // struct sched_remote_shutdown { domid_t domain_id; unsigned int reason; }: a toolstack
+      // operation. Xen looks the domain up (-ESRCH), then refuses an unprivileged caller, itself included.
+      const b = dom.guest.read(arg, 8);
+      if (!b) return -EFAULT;
+      const target = new DataView(b.buffer).getUint16(0, true);
+      return target === 0 || hv.domain(target) ? -EPERM : -ESRCH;
     }
     default:
       return -ENOSYS;

@@ -1,0 +1,134 @@
+// More per-hypercall argument checks, each against what Xen 4.17 returns:
+// update_va_mapping(_otherdomain), event-channel VCPU binding, the periodic
+// timer, sched_op's remote and compat forms.
+import { describe, expect, it } from 'vitest';
+import { DOMID, EVTCHNOP, HYPERVISOR as H, SCHEDOP, UVMF, VCPUOP, VIRQ } from '../public/xen.js';
+import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
+import { SI } from '../shared_info.js';
+import { auditMemory } from '../audit.js';
+import { HYPERVISOR_VIRT_START } from '../layout.js';
+
+const EPERM = -1, ENOENT = -2, ESRCH = -3, EFAULT = -14, EINVAL = -22, ENOSYS = -38;
+
+describe('update_va_mapping and update_va_mapping_otherdomain', () => {
+  it('update_va_mapping refuses the hypervisor area, high bits, a va with no L1 and a foreign frame', () => {
+    const { hv, doms: [d, other] } = makeDomains(2);
+    const mine = spareFrame(d);
+    expect(call(hv, d, H.update_va_mapping, HYPERVISOR_VIRT_START, (mine << 12) | 7, 0, 0)).toBe(EINVAL);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 1, 0)).toBe(EINVAL); // no PAE: bits 32-63 must be 0
+    expect(call(hv, d, H.update_va_mapping, 0x40000000, (mine << 12) | 7, 0, 0)).toBe(EINVAL); // no L1 covers it
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (spareFrame(other) << 12) | 7, 0, 0)).toBe(EPERM);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 0, UVMF.INVLPG)).toBe(0);
+    hv.mem.write32(mine * 4096, 0xfeedf00d);
+    expect(get32(d, SPARE_VA)).toBe(0xfeedf00d);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, 0, 0, UVMF.TLB_FLUSH)).toBe(0);
+    expect(d.guest.read32(SPARE_VA)).toBeNull();
+    expect(auditMemory(hv)).toEqual([]);
+  });
+
+  it('otherdomain: DOMID_SELF is update_va_mapping; a foreign owner needs privilege a domU lacks', () => {
+    const { hv, doms: [d, other] } = makeDomains(2);
+    const mine = spareFrame(d);
+    const theirs = spareFrame(other);
+    const uvmOther = (frame: number, domid: number) => call(hv, d, H.update_va_mapping_otherdomain, SPARE_VA, (frame << 12) | 7, 0, 0, domid);
+    expect(uvmOther(theirs, other.domid)).toBe(EPERM); // another guest's frame
+    expect(uvmOther(theirs, 0)).toBe(EPERM); // Dom0
+    expect(uvmOther(theirs, DOMID.IO)).toBe(EPERM);
+    expect(uvmOther(theirs, DOMID.XEN)).toBe(ESRCH);
+    expect(uvmOther(mine, d.domid)).toBe(ESRCH); // "cannot specify itself as foreign domain"
+    expect(uvmOther(theirs, 0x1234)).toBe(ESRCH); // no such domain
+    expect(uvmOther(theirs, DOMID.SELF)).toBe(EPERM); // the frame is not ours
+    expect(uvmOther(mine, DOMID.SELF)).toBe(0);
+    hv.mem.write32(mine * 4096 + 8, 0x600dcafe);
+    expect(get32(d, SPARE_VA + 8)).toBe(0x600dcafe);
+    expect(hv.frames.refCount[theirs]).toBe(0); // nothing of the other domain was taken
+    expect(auditMemory(hv)).toEqual([]);
+  });
+});
+
+describe('event channels and VCPUs', () => {
+  it('bind_virq: a global VIRQ only on VCPU 0 (-EINVAL), a per-VCPU one on a missing VCPU -ENOENT', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    const bindVirq = (virq: number, vcpu: number) => { put(a, SCRATCH, [virq, vcpu, 0]); return call(hv, a, H.event_channel_op, EVTCHNOP.bind_virq, SCRATCH); };
+    expect(bindVirq(VIRQ.CONSOLE, 1)).toBe(EINVAL);
+    expect(bindVirq(VIRQ.DOM_EXC, 3)).toBe(EINVAL);
+    expect(bindVirq(VIRQ.TIMER, 1)).toBe(ENOENT);
+    expect(bindVirq(VIRQ.DEBUG, 2)).toBe(ENOENT);
+    expect(bindVirq(VIRQ.CONSOLE, 0)).toBe(0);
+    expect(call(hv, a, H.event_channel_op, EVTCHNOP.bind_virq, 0xfc000000)).toBe(EFAULT);
+  });
+
+  it('bind_vcpu moves global VIRQs and interdomain/unbound ports, not VIRQ_TIMER, VIRQ_DEBUG or IPIs', () => {
+    const { hv, doms: [a, b] } = makeDomains(2);
+    const bind = (op: number, words: number[], outAt: number) => {
+      put(a, SCRATCH, words);
+      expect(call(hv, a, H.event_channel_op, op, SCRATCH)).toBe(0);
+      return get32(a, SCRATCH + outAt);
+    };
+    const timer = bind(EVTCHNOP.bind_virq, [VIRQ.TIMER, 0, 0], 8);
+    const debug = bind(EVTCHNOP.bind_virq, [VIRQ.DEBUG, 0, 0], 8);
+    const console = bind(EVTCHNOP.bind_virq, [VIRQ.CONSOLE, 0, 0], 8);
+    const ipi = bind(EVTCHNOP.bind_ipi, [0, 0], 4);
+    const unbound = bind(EVTCHNOP.alloc_unbound, [DOMID.SELF | (b.domid << 16), 0], 4);
+    const bindVcpu = (port: number, vcpu = 0) => { put(a, SCRATCH, [port, vcpu]); return call(hv, a, H.event_channel_op, EVTCHNOP.bind_vcpu, SCRATCH); };
+    expect([timer, debug, ipi].map((p) => bindVcpu(p))).toEqual([EINVAL, EINVAL, EINVAL]);
+    expect([console, unbound].map((p) => bindVcpu(p))).toEqual([0, 0]);
+    expect(bindVcpu(4000)).toBe(EINVAL); // never allocated
+    expect(bindVcpu(0)).toBe(EINVAL); // reserved
+    expect(bindVcpu(4000, 1)).toBe(ENOENT); // the VCPU is checked first, as in Xen
+  });
+});
+
+describe('VCPUOP periodic timer', () => {
+  it('raises VIRQ_TIMER every period on the virtual clock until stopped', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    put(a, SCRATCH, [VIRQ.TIMER, 0, 0]);
+    expect(call(hv, a, H.event_channel_op, EVTCHNOP.bind_virq, SCRATCH)).toBe(0);
+    const port = get32(a, SCRATCH + 8);
+    const si = a.sharedInfoMfn * 4096;
+    const pending = () => (hv.mem.read32(si + SI.evtchnPending) >>> port) & 1;
+    const clear = () => hv.mem.write32(si + SI.evtchnPending, 0);
+    const firesUpTo = (instructions: number) => { hv.clock.instructions = instructions; for (const t of hv.timers.due(instructions)) t.fire(); };
+    // The default 10 ms timer started with the bind; replace it with 3 ms.
+    expect(hv.timers.nextDeadline()).toBe(10_000_000);
+    put(a, SCRATCH, [3_000_000, 0]);
+    expect(call(hv, a, H.vcpu_op, VCPUOP.set_periodic_timer, 0, SCRATCH)).toBe(0);
+    expect(call(hv, a, H.vcpu_op, VCPUOP.set_periodic_timer, 1, SCRATCH)).toBe(ENOENT);
+    expect(call(hv, a, H.vcpu_op, VCPUOP.set_periodic_timer, 0, 0xfc000000)).toBe(EFAULT);
+    put(a, SCRATCH + 64, [0, 0x40000001]); // over 2^62 ns
+    expect(call(hv, a, H.vcpu_op, VCPUOP.set_periodic_timer, 0, SCRATCH + 64)).toBe(EINVAL);
+    const seen: number[] = [];
+    for (let ms = 1; ms <= 10; ms++) {
+      firesUpTo(ms * 1_000_000);
+      if (pending()) { seen.push(ms); clear(); }
+    }
+    expect(seen).toEqual([3, 6, 9]);
+    expect(hv.timers.nextDeadline()).toBe(12_000_000);
+    expect(call(hv, a, H.vcpu_op, VCPUOP.stop_periodic_timer, 0, 0)).toBe(0);
+    expect(hv.timers.nextDeadline()).toBeUndefined();
+    firesUpTo(20_000_000);
+    expect(pending()).toBe(0);
+  });
+});
+
+describe('sched_op: remote and compat forms', () => {
+  it('remote_shutdown is a toolstack operation: -ESRCH for no such domain, -EPERM otherwise', () => {
+    const { hv, doms: [a, b] } = makeDomains(2);
+    const remote = (domid: number) => { put(a, SCRATCH, [domid, 0]); return call(hv, a, H.sched_op, SCHEDOP.remote_shutdown, SCRATCH); };
+    expect(remote(b.domid)).toBe(EPERM);
+    expect(remote(a.domid)).toBe(EPERM);
+    expect(remote(0)).toBe(EPERM);
+    expect(remote(0x4321)).toBe(ESRCH);
+    expect(call(hv, a, H.sched_op, SCHEDOP.remote_shutdown, 0xfc000000)).toBe(EFAULT);
+    expect(b.state).toBe('running');
+  });
+
+  it('sched_op_compat takes the shutdown reason as the argument; poll has no compat form', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    expect(call(hv, a, H.sched_op_compat, SCHEDOP.yield, 0)).toBe(0);
+    expect(call(hv, a, H.sched_op_compat, SCHEDOP.poll, 0)).toBe(ENOSYS);
+    expect(call(hv, a, H.sched_op_compat, 99, 0)).toBe(ENOSYS);
+    expect(call(hv, a, H.sched_op_compat, SCHEDOP.shutdown, 3)).toBe(0);
+    expect([a.state, a.shutdownReason]).toEqual(['shutdown', 'crash']);
+  });
+});
