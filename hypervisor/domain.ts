@@ -20,6 +20,8 @@ export interface HypercallRecord {
   instructions: number;
 }
 
+export type HypercallListener = (r: HypercallRecord) => void;
+
 export interface CrashInfo {
   reason: string;
   eip: number;
@@ -53,6 +55,7 @@ export class Domain {
   onConsole?: (text: string) => void;
   hypercalls: HypercallRecord[] = [];
   hypercallCount = 0;
+  private hypercallListeners: HypercallListener[] = [];
   /** Instructions this domain has retired. */
   instructionsRun = 0;
 
@@ -99,8 +102,22 @@ export class Domain {
     this.onConsole?.(text);
   }
 
+  /**
+   * Calls `fn` with the record of each hypercall this domain makes from now on (every one, also past
+   * MAX_HYPERCALL_RECORDS), once Xen has handled it: results are in the guest's registers and memory. A
+   * continued hypercall gives one record per step. Returns a function that removes the listener.
+   */
+  onHypercall(fn: HypercallListener): () => void {
+    this.hypercallListeners.push(fn);
+    return () => {
+      const i = this.hypercallListeners.indexOf(fn);
+      if (i >= 0) this.hypercallListeners.splice(i, 1);
+    };
+  }
+
   record(r: HypercallRecord): void {
     this.hypercallCount++;
     if (this.hypercalls.length < MAX_HYPERCALL_RECORDS) this.hypercalls.push(r);
+    if (this.hypercallListeners.length) for (const fn of this.hypercallListeners.slice()) fn(r);
   }
 }
