@@ -106,10 +106,25 @@ export interface IsolatedExit {
   stderr: string;
 }
 
+/**
+ * The flag that switches on Node's permission model: `--permission` where this Node knows it (22.13, 23.5 and later,
+ * which dropped `--experimental-permission` in 24), `--experimental-permission` on Node 20; undefined on a Node with
+ * neither, where no untrusted build may run.
+ */
+export function permissionFlag(known: { has(flag: string): boolean } = process.allowedNodeEnvironmentFlags): string | undefined {
+  if (known.has('--permission')) return '--permission';
+  if (known.has('--experimental-permission')) return '--experimental-permission';
+  return undefined;
+}
+
 /** Runs a bundled script in a child Node under the permission model, a heap limit and a kill timer. */
 export function runIsolated(run: IsolatedRun): Promise<IsolatedExit> {
+  const permission = permissionFlag();
+  if (!permission) {
+    return Promise.resolve({ code: null, signal: null, timedOut: false, stderr: `Error: Node ${process.version} has no permission model (--permission or --experimental-permission); the grader needs Node 20 or newer to build untrusted kernels` });
+  }
   const flags = [
-    '--experimental-permission',
+    permission,
     `--allow-fs-read=${run.script}`,
     ...run.reads.map((p) => `--allow-fs-read=${p}`),
     ...run.writes.map((p) => `--allow-fs-write=${p}`),

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildEntryScript, buildKernel, compilerReadRoots, DEFAULT_BUILD_LIMITS, runIsolated } from '../build/isolated.js';
+import { buildEntryScript, buildKernel, compilerReadRoots, DEFAULT_BUILD_LIMITS, permissionFlag, runIsolated } from '../build/isolated.js';
 import type { BuildJob } from '../build/entry.js';
 import { kitPath } from '../paths.js';
 
@@ -31,13 +31,28 @@ describe('runIsolated', () => {
       attempt('readKit', () => fs.readFileSync(${JSON.stringify(kitPath('package.json'))}));
       attempt('writeTmp', () => fs.writeFileSync(${JSON.stringify(path.join(tmp, 'escaped.txt'))}, 'x'));
       attempt('spawn', () => cp.execFileSync('/bin/true'));
-      fs.writeFileSync(process.argv[2] + '/tries.json', JSON.stringify(tries));
+      const granted = {
+        readPasswd: process.permission.has('fs.read', '/etc/passwd'),
+        writeOut: process.permission.has('fs.write', process.argv[2]),
+        writeTmp: process.permission.has('fs.write', ${JSON.stringify(tmp)}),
+        childProcess: process.permission.has('child'),
+        worker: process.permission.has('worker'),
+      };
+      fs.writeFileSync(process.argv[2] + '/tries.json', JSON.stringify({ tries, granted }));
     `);
     const exit = await runIsolated({ script: probe, args: [out], reads: [], writes: [out], limits });
-    expect(exit.code).toBe(0);
-    const tries = JSON.parse(fs.readFileSync(path.join(out, 'tries.json'), 'utf8'));
+    expect(exit.code, exit.stderr).toBe(0);
+    const { tries, granted } = JSON.parse(fs.readFileSync(path.join(out, 'tries.json'), 'utf8'));
     expect(tries).toEqual({ readPasswd: 'ERR_ACCESS_DENIED', readKit: 'ERR_ACCESS_DENIED', writeTmp: 'ERR_ACCESS_DENIED', spawn: 'ERR_ACCESS_DENIED' });
+    expect(granted).toEqual({ readPasswd: false, writeOut: true, writeTmp: false, childProcess: false, worker: false });
     expect(fs.existsSync(path.join(tmp, 'escaped.txt'))).toBe(false);
+  });
+
+  it('switches the permission model on with the flag this Node knows, and refuses to build on a Node without one', async () => {
+    expect(permissionFlag(new Set(['--permission', '--experimental-permission']))).toBe('--permission'); // Node 22.13+
+    expect(permissionFlag(new Set(['--experimental-permission']))).toBe('--experimental-permission'); // Node 20
+    expect(permissionFlag(new Set())).toBeUndefined();
+    expect(process.allowedNodeEnvironmentFlags.has(permissionFlag()!)).toBe(true);
   });
 
   it('kills a child that never finishes', async () => {
@@ -109,6 +124,33 @@ describe('buildKernel', () => {
     if (!r.ok) {
       expect(r.kind).toBe('compile');
       expect(r.diagnostics[0]).toMatchObject({ file: 'kernel/hello.ts', line: 1 });
+    }
+  });
+
+  it('makes an import of a Node module, a package, the grader or a reference solution a compile error at its line', async () => {
+    const sub = path.join(tmp, 'forbidden');
+    fs.mkdirSync(path.join(sub, 'kernel'), { recursive: true });
+    const solution = kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts');
+    // From the staged copy (TMPDIR/xenlab-build-XXXX/submission/kernel/) this relative path reaches the real solution.
+    const fromStage = path.relative(path.join(os.tmpdir(), 'xenlab-build-x', 'submission', 'kernel'), solution);
+    const imports = [
+      'import { readFileSync } from "node:fs";',
+      'import { z } from "zod";',
+      'import { gradeExercise } from "minios/../../grader/grade.ts";',
+      `import { pass } from ${JSON.stringify(path.relative(path.join(sub, 'kernel'), kitPath('grader', 'api.ts')))};`,
+      `import { start_kernel as a } from ${JSON.stringify(solution)};`,
+      `import { start_kernel as b } from ${JSON.stringify(fromStage)};`,
+    ];
+    fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), ['import "minios/bootstrap";', ...imports, 'export function start_kernel(si: VoidPtr): void {}', ''].join('\n'));
+    const r = await buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.kind).toBe('compile');
+    expect(r.diagnostics.map((d) => [d.file, d.line])).toEqual(imports.map((_, i) => ['kernel/hello.ts', i + 2]));
+    for (const d of r.diagnostics) {
+      expect(d.column).toBeGreaterThan(0);
+      expect(d.message).toMatch(/cannot find kernel module|outside the folders/);
+      expect(d.hint).toContain('minios/<module>');
     }
   });
 
