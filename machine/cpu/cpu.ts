@@ -45,7 +45,7 @@ export class Cpu extends PagedMemory {
   /** Default stack size is 32-bit (SS.B). */
   ssBig = true;
 
-  dr = new Uint32Array(8);
+  dr = Uint32Array.of(0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400); // DR6 and DR7 reset values
   gdtr = { base: 0, limit: 0xffff };
   idtr = { base: 0, limit: 0xffff };
   ldtr: SegmentCache = { selector: 0, base: 0, limit: 0, access: 0, big: false };

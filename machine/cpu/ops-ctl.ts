@@ -298,15 +298,21 @@ export function movToCr(c: Cpu, i: Insn): void {
   }
 }
 /** 0F 21 / 0F 23 mov to and from DR0-7 (DR4/5 alias DR6/7). */
-export function movFromDr(c: Cpu, i: Insn): void {
+/** DR4/5 alias DR6/7 unless CR4.DE, when they are #UD. */
+function drIndex(c: Cpu, i: Insn): number {
   requireCpl0(c);
-  const r = i.reg === 4 || i.reg === 5 ? i.reg + 2 : i.reg;
-  c.regs[i.rm] = c.dr[r];
+  if (i.reg !== 4 && i.reg !== 5) return i.reg;
+  if (c.cr4 & 8) throw new CpuFault(6);
+  return i.reg + 2;
+}
+export function movFromDr(c: Cpu, i: Insn): void {
+  c.regs[i.rm] = c.dr[drIndex(c, i)];
 }
 export function movToDr(c: Cpu, i: Insn): void {
-  requireCpl0(c);
-  const r = i.reg === 4 || i.reg === 5 ? i.reg + 2 : i.reg;
-  c.dr[r] = c.regs[i.rm];
+  const r = drIndex(c, i);
+  const v = c.regs[i.rm];
+  // Reserved bits read as the SDM (and QEMU) give them: DR6 0xffff0ff0 set, bit 12 clear; DR7 bit 10 set.
+  c.dr[r] = r === 6 ? ((v | 0xffff0ff0) & ~0x1000) >>> 0 : r === 7 ? (v | 0x400) >>> 0 : v;
 }
 
 // ---------------------------------------------------------------- identification, time, MSRs

@@ -180,6 +180,12 @@ describe('system instructions', () => {
     expect(r.cpu.regs[7]).toBe(0x6c6e6558); // "Xenl"
     expect(r.cpu.regs[0]).toBeGreaterThan(0);
   });
+  it('DR6/DR7 keep their fixed bits; DR4/DR5 alias DR6/DR7, or #UD with CR4.DE', () => {
+    const r = run('mov eax, dr6\nmov ebx, dr4\nxor ecx, ecx\nmov dr7, ecx\nmov ecx, dr5\nmov edx, 0x4000\nmov dr6, edx\nmov edx, dr6', 0);
+    expect([r.cpu.regs[0], r.cpu.regs[3], r.cpu.regs[1], r.cpu.regs[2]]).toEqual([0xffff0ff0, 0xffff0ff0, 0x400, 0xffff4ff0]);
+    const de = runAsm('mov eax, dr4', { cpl: 0, setup: (m) => { claim(m); m.cpu.setCr4(8); } });
+    expect(de.exit).toMatchObject({ kind: 'exception', vector: 6, insnEip: CODE });
+  });
   it('rdmsr of an unknown MSR is #GP', () => {
     expect(run('mov ecx, 0x12345\nrdmsr').exit).toMatchObject({ vector: 13, errorCode: 0 });
   });

@@ -76,3 +76,20 @@ describe('exception frames against QEMU', () => {
     expect(out).toMatch(/^vec 14 err 00000007 .* ss 00000023 at esp0-20 cr2 [0-9a-f]{5}008$/m);
   });
 });
+
+describe('less common instructions against QEMU', () => {
+  it('prints what QEMU prints for the isa kernel (LDT, segment bases, far pointers, far indirect jmp/call, DR0-7, string I/O, lock, loop/jecxz, enter with nesting, smsw/lmsw, arpl, salc, 16-bit forms)', () => {
+    const elf = buildKernel('isa');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x27 });
+    expect(out).toContain('outs ok\n'); // rep outsb reached the serial port
+    expect(out.split('\n').map((l) => l.split(' ')[0])).toEqual(
+      ['ldt', 'segments', 'farptr', 'farjmp', 'debugregs', 'outs', 'stringio', 'lock', 'cmpxchg', 'loop', 'enter', 'system', 'o16', 'done', '']);
+  });
+});
