@@ -1,11 +1,24 @@
 // The kit's declarations: xen-public.d.ts is generated from hypervisor/public and up to date, and tsc accepts the
-// library with them (so editors and `tsc --noEmit` agree with the compiler).
+// library, the exercises' hand-out kernels and their reference solutions with them (so editors and `tsc --noEmit`
+// agree with the compiler).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { xenPublicDts, xenPublicDtsPath } from '../xen-dts.js';
 import { kernelDir, repoRoot } from './helpers.js';
+
+/** tsc's output for a project (empty when it type-checks). */
+function tsc(project: string): string {
+  const bin = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+  try {
+    execFileSync(process.execPath, [bin, '--noEmit', '-p', project], { encoding: 'utf8', stdio: 'pipe' });
+    return '';
+  } catch (e) {
+    return String((e as { stdout?: string }).stdout || e);
+  }
+}
 
 describe('kit declarations', () => {
   it('xen-public.d.ts matches hypervisor/public (regenerate with npx tsx minios/lang/xen-dts.ts)', () => {
@@ -13,13 +26,27 @@ describe('kit declarations', () => {
   });
 
   it('tsc --noEmit type-checks minios/kernel with the kit declarations', () => {
-    const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
-    let out = '';
+    expect(tsc(kernelDir)).toBe('');
+  }, 60_000);
+
+  it('tsc --noEmit type-checks every exercise kernel and reference solution with the kit declarations', () => {
+    // The hand-out folders carry their own tsconfig.json (extending the kit's); one tsc run covers them all.
+    const folders = (parent: string) => fs.readdirSync(path.join(repoRoot, parent)).map((d) => path.join(repoRoot, parent, d, 'kernel'))
+      .filter((d) => fs.existsSync(d));
+    const handouts = folders('exercises'), solutions = folders('grader/solutions');
+    expect(handouts.length).toBeGreaterThanOrEqual(6);
+    expect(solutions.length).toBe(handouts.length);
+    for (const d of handouts) expect(fs.existsSync(path.join(d, 'tsconfig.json')), d).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-tsc-'));
     try {
-      execFileSync(process.execPath, [tsc, '--noEmit', '-p', kernelDir], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      out = String((e as { stdout?: string }).stdout ?? e);
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+        extends: path.join(kernelDir, 'tsconfig.json'),
+        include: [...handouts, ...solutions].map((d) => path.join(d, '*.ts')),
+        files: [path.join(kernelDir, 'kit.d.ts'), path.join(kernelDir, 'xen-public.d.ts')],
+      }));
+      expect(tsc(dir)).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    expect(out).toBe('');
   }, 60_000);
 });
