@@ -37,7 +37,7 @@ export function gradescopeResults(report: GradeReport): GradescopeResults {
     for (const ch of ex.checks) {
       const lines = [`${ch.outcome}`];
       if (ch.expected) lines.push(`expected: ${ch.expected}`);
-      if (ch.actual) lines.push(`got: ${ch.actual}`);
+      if (ch.actual) lines.push(ch.outcome === 'NOT RUN' ? ch.actual : `got: ${ch.actual}`); // a NOT RUN's reason reads on its own
       if (ch.hint) lines.push(`hint: ${ch.hint}`);
       if (ch.outcome !== 'PASS' && ch.outcome !== 'NOT RUN') lines.push('', ...evidence);
       tests.push({

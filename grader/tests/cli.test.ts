@@ -1,4 +1,5 @@
 // xenlab grade / verify-report through their main(): exit statuses, the report files, signing, determinism.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { main as grade } from '../../cli/grade.js';
 import { main as verify } from '../../cli/verify-report.js';
 import { UsageError } from '../../cli/args.js';
-import { gradeReportSchema } from '../report/schema.js';
+import { gradeReportJsonSchema, gradeReportSchema } from '../report/schema.js';
 import { gradescopeResultsSchema } from '../report/gradescope.js';
 import { kitPath } from '../paths.js';
 import { courseExercises, findExercise } from '../course.js';
@@ -132,6 +133,16 @@ describe('every outcome, end to end through xenlab grade and its three report fi
       }
       if (outcome === 'BUILD ERROR') expect(c.actual).toMatch(/^kernel\/hello\.ts:\d+:\d+: /); // file and line
       if (name === 'forbidden-import') expect(c.actual).toMatch(/^kernel\/hello\.ts:5:/);
+      if (name === 'wrong-text') {
+        // A check whose prerequisite failed is NOT RUN, with the reason, in every report.
+        const dependant = ex.checks.find((x) => x.id === 'exact-output')!;
+        const reason = "not run: it needs 'prints-hello' to pass first";
+        expect(dependant).toMatchObject({ outcome: 'NOT RUN', score: 0, actual: reason });
+        expect(out).toContain(`NOT RUN     ${dependant.title} [hidden] 0/1\n      ${reason}\n`);
+        expect(gs.tests.find((t) => t.name === `01-hello: ${dependant.title}`)!.output).toBe(`NOT RUN\n${reason}`);
+        const skipped = suite.children.find((x) => x.name === 'testcase' && x.attrs.name === dependant.title)!.children[0]!;
+        expect([skipped.name, skipped.attrs.message]).toEqual(['skipped', reason]);
+      }
     });
   }
 
@@ -184,5 +195,46 @@ describe('determinism', () => {
     expect(JSON.stringify(gradescopeResults(b))).toBe(JSON.stringify(gradescopeResults(a)));
     expect(formatTerminal(b, new Chalk({ level: 0 }))).toBe(formatTerminal(a, new Chalk({ level: 0 })));
     expect(a.traceHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+// An outside oracle for `xenlab grade --schema`: Python's jsonschema validates the reports written above against the
+// JSON Schema the command prints (and rejects edited ones), where python3 with jsonschema is installed.
+const hasJsonschema = spawnSync('python3', ['-c', 'import jsonschema'], { encoding: 'utf8' }).status === 0;
+
+describe('xenlab grade --schema', () => {
+  it('prints the JSON Schema (draft 2020-12) of the --json report', async () => {
+    expect(await grade(['--schema'])).toBe(0);
+    const schema = JSON.parse(out);
+    expect(schema).toEqual(gradeReportJsonSchema());
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.required).toEqual(expect.arrayContaining(['kit', 'seed', 'submissionHash', 'traceHash']));
+  });
+
+  it.skipIf(!hasJsonschema)('validates every report written above with Python jsonschema, and refuses edited ones', async () => {
+    expect(await grade(['--schema'])).toBe(0);
+    const reports = ['ref', 'reference', 'wrong-text', 'no-shutdown', 'page-fault', 'type-error', 'forbidden-import'].map((n) => JSON.parse(fs.readFileSync(f(`${n}.json`), 'utf8')));
+    const badOutcome = structuredClone(reports[4]);
+    badOutcome.exercises[0].checks[0].outcome = 'MAYBE';
+    const noTrace = structuredClone(reports[0]);
+    delete noTrace.traceHash;
+    const badHash = structuredClone(reports[1]);
+    badHash.submissionHash = 'not-a-hash';
+    const py = `
+import json, sys, jsonschema
+data = json.load(sys.stdin)
+cls = jsonschema.validators.validator_for(data["schema"])
+cls.check_schema(data["schema"])
+v = cls(data["schema"], format_checker=cls.FORMAT_CHECKER)
+print(json.dumps([[e.message for e in v.iter_errors(d)] for d in data["docs"]]))
+`;
+    const r = spawnSync('python3', ['-c', py], { input: JSON.stringify({ schema: JSON.parse(out), docs: [...reports, badOutcome, noTrace, badHash] }), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const errors = JSON.parse(r.stdout) as string[][];
+    expect(errors.slice(0, reports.length)).toEqual(reports.map(() => []));
+    const [e1, e2, e3] = errors.slice(reports.length);
+    expect(e1!.join('\n')).toContain("'MAYBE'");
+    expect(e2!.join('\n')).toContain("'traceHash' is a required property");
+    expect(e3!.join('\n')).toContain("'not-a-hash'");
   });
 });
