@@ -1,7 +1,9 @@
 // Hypercall wrappers, one per hypercall, named as in Mini-OS (hypercall-x86_32.h). Each goes through the hypercall
 // page: `call hypercall_page + nr*32`, with the arguments in EBX, ECX, EDX, ESI, EDI and the result in EAX.
+// (iret has no wrapper: it never returns to its caller; events.ts jumps to it from the callback's assembly.)
 import {
-  __HYPERVISOR_callback_op, __HYPERVISOR_console_io, __HYPERVISOR_event_channel_op, __HYPERVISOR_fpu_taskswitch,
+  __HYPERVISOR_callback_op, __HYPERVISOR_console_io, __HYPERVISOR_event_channel_op, __HYPERVISOR_event_channel_op_compat,
+  __HYPERVISOR_fpu_taskswitch, __HYPERVISOR_sched_op_compat, __HYPERVISOR_update_va_mapping_otherdomain,
   __HYPERVISOR_grant_table_op, __HYPERVISOR_memory_op, __HYPERVISOR_mmu_update, __HYPERVISOR_mmuext_op, __HYPERVISOR_multicall,
   __HYPERVISOR_nmi_op, __HYPERVISOR_physdev_op, __HYPERVISOR_sched_op, __HYPERVISOR_set_callbacks, __HYPERVISOR_set_gdt,
   __HYPERVISOR_set_timer_op, __HYPERVISOR_set_trap_table, __HYPERVISOR_stack_switch, __HYPERVISOR_update_descriptor,
@@ -40,6 +42,11 @@ export function HYPERVISOR_sched_op(cmd: u32, arg: VoidPtr): i32 {
   return hypercall(__HYPERVISOR_sched_op, cmd, arg);
 }
 
+/** The old sched_op (Xen < 3.0.2): the argument is a value, e.g. the shutdown reason itself. */
+export function HYPERVISOR_sched_op_compat(cmd: u32, arg: u32): i32 {
+  return hypercall(__HYPERVISOR_sched_op_compat, cmd, arg);
+}
+
 /** Sets a one-shot timer for system time `timeout` (ns); 0 cancels it. */
 export function HYPERVISOR_set_timer_op(timeout: u64): i32 {
   return hypercall(__HYPERVISOR_set_timer_op, u32(timeout), u32(timeout >> 32n));
@@ -58,12 +65,22 @@ export function HYPERVISOR_update_va_mapping(va: u32, pte: u32, flags: u32): i32
   return hypercall(__HYPERVISOR_update_va_mapping, va, pte, 0, flags);
 }
 
+/** As update_va_mapping, for a frame owned by `domid` (DOMID_SELF for one's own; others need privilege). */
+export function HYPERVISOR_update_va_mapping_otherdomain(va: u32, pte: u32, flags: u32, domid: u32): i32 {
+  return hypercall(__HYPERVISOR_update_va_mapping_otherdomain, va, pte, 0, flags, domid);
+}
+
 export function HYPERVISOR_update_descriptor(ma: u32, desc_lo: u32, desc_hi: u32): i32 {
   return hypercall(__HYPERVISOR_update_descriptor, ma, 0, desc_lo, desc_hi);
 }
 
 export function HYPERVISOR_event_channel_op(cmd: u32, op: VoidPtr): i32 {
   return hypercall(__HYPERVISOR_event_channel_op, cmd, op);
+}
+
+/** The old event_channel_op: `op` points to { u32 cmd; the command's struct }. */
+export function HYPERVISOR_event_channel_op_compat(op: VoidPtr): i32 {
+  return hypercall(__HYPERVISOR_event_channel_op_compat, op);
 }
 
 export function HYPERVISOR_xen_version(cmd: u32, arg: VoidPtr): i32 {
