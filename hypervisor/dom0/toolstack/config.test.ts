@@ -37,7 +37,13 @@ describe('xl config files', () => {
   it('names file, line and the problem, with a suggestion for typos', () => {
     expect(problem('name = "a"\nkernal = "k"\nmemory = 4\n')).toBe("vm.cfg:2: unknown setting 'kernal'; did you mean 'kernel'?");
     expect(problem('name = "a"\nkernel = "k"\nmemroy = 4\n')).toBe("vm.cfg:3: unknown setting 'memroy'; did you mean 'memory'?");
-    expect(problem('name = "a"\nkernel = "k"\nmemory = "lots"\n')).toMatch(/^vm\.cfg:3: memory: .*got "lots"/);
+    expect(problem('name = "a"\nkernel = "k"\nmemory = "lots"\n')).toBe('vm.cfg:3: memory: expected a whole number of MiB, e.g. memory = 32 (got "lots")');
+    expect(problem('name = "a"\nkernel = "k"\nmemory = 12.5\n')).toBe('vm.cfg:3: memory: expected a whole number of MiB, e.g. memory = 32 (got 12.5)');
+    expect(problem('name = "a"\nkernel = "k"\nmemory = [ 8 ]\n')).toBe('vm.cfg:3: memory: expected a whole number of MiB, e.g. memory = 32 (got [8])');
+    expect(problem('name = "a"\nkernel = "k"\nmemory = 8\ncmdline = 5\n')).toBe('vm.cfg:4: cmdline: expected a "quoted string", e.g. cmdline = "console=hvc0" (got 5)');
+    expect(problem('name = "a"\nkernel = "k"\nmemory = 8\ndisk = [ 3 ]\n')).toBe(
+      "vm.cfg:4: disk: expected a \"quoted string\" (item 1), e.g. disk = [ 'file:disk.img,xvda,w' ] (got [3])");
+    expect(parseDomainConfig('name = "a"\nkernel = "k"\nmemory = "32"\n').memory).toBe(32); // xl reads numbers with strtol
     expect(problem('name = "a"\nkernel = "k"\nmemory = 0\n')).toBe('vm.cfg:3: memory: at least 1 (MiB) (got 0)');
     expect(problem('name = "a"\nkernel = "k"\n')).toMatch(/^vm\.cfg:2: missing required setting 'memory'/);
     expect(problem('name = "a\nkernel = "k"\n')).toBe('vm.cfg:1: string opened with " is not closed on this line');
@@ -45,7 +51,8 @@ describe('xl config files', () => {
     expect(problem('name "a"\n')).toBe("vm.cfg:1: expected = after 'name', found '\"'");
     expect(problem('name = "a" junk\n')).toBe("vm.cfg:1: unexpected 'j' after the value of 'name'");
     expect(problem('name = "a"\nname = "b"\n')).toBe("vm.cfg:2: 'name' is set twice (first on line 1)");
-    expect(problem('name = "a"\nkernel = "k"\nmemory = 8\non_crash = "explode"\n')).toMatch(/^vm\.cfg:4: on_crash: /);
+    expect(problem('name = "a"\nkernel = "k"\nmemory = 8\non_crash = "explode"\n')).toBe(
+      'vm.cfg:4: on_crash: one of "destroy", "restart", "preserve", "coredump-destroy", "coredump-restart" (got "explode")');
     expect(problem('name = "a"\nkernel = "k"\nmemory = 8\ndisk = [ "img,sda,w" ]\n')).toMatch(/^vm\.cfg:4: disk 'img,sda,w': virtual device 'sda'/);
     expect(problem('name = "a"\nkernel = "k"\nmemory = 8\nzzzzzzzz = 1\n')).toMatch(/unknown setting 'zzzzzzzz' \(known: name, kernel/);
   });

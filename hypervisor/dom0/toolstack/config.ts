@@ -77,7 +77,7 @@ export function parseRaw(text: string, file: string, firstLine = 1): RawEntry[] 
         if (text[i] !== ']') err(`expected , or ] in the list, found ${describe(text[i])}`);
       }
     }
-    const m = /^-?(0x[0-9a-fA-F]+|\d+)/.exec(text.slice(i));
+    const m = /^-?(0x[0-9a-fA-F]+|\d+(\.\d+)?)/.exec(text.slice(i));
     if (m) { i += m[0].length; return Number(m[0]); }
     return err(`expected a value ("string", number or [ list ]), found ${describe(c)}`);
   };
@@ -114,7 +114,9 @@ const action = (values: readonly [string, ...string[]]) => z.enum(values);
 const schemas = {
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)'),
   kernel: z.string().min(1, 'a path to the kernel ELF file'),
-  memory: z.number().int('a whole number of MiB').min(1, 'at least 1 (MiB)').max(4096, 'at most 4096 (MiB)'),
+  // xl reads numbers through strtol, so memory = "32" is 32 MiB too.
+  memory: z.preprocess((v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z.number().int('a whole number of MiB').min(1, 'at least 1 (MiB)').max(4096, 'at most 4096 (MiB)')),
   cmdline: z.string().max(1023, 'at most 1023 characters (MAX_GUEST_CMDLINE)'),
   extra: z.string().max(1023),
   disk: z.array(z.string()).max(16, 'at most 16 disks'),
@@ -140,7 +142,7 @@ export function validateEntries(entries: RawEntry[], file: string, fallbackLine 
       throw new ConfigError(file, e.line, `unknown setting '${e.key}'${guess ? `; did you mean '${guess}'?` : ` (known: ${CONFIG_KEYS.join(', ')})`}`);
     }
     const r = schema.safeParse(e.value);
-    if (!r.success) throw new ConfigError(file, e.line, `${e.key}: ${r.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(e.value)})`);
+    if (!r.success) throw new ConfigError(file, e.line, `${e.key}: ${explain(e.key, r.error.issues[0])} (got ${JSON.stringify(e.value)})`);
     values[e.key] = r.data;
   }
   for (const key of ['name', 'kernel', 'memory'] as const) {
@@ -171,6 +173,23 @@ export function validateEntries(entries: RawEntry[], file: string, fallbackLine 
 }
 
 const example = { name: 'name = "guest"', kernel: 'kernel = "build/kernel.elf"', memory: 'memory = 32' };
+const EXAMPLES: Record<string, string> = {
+  ...example, cmdline: 'cmdline = "console=hvc0"', extra: 'extra = "console=hvc0"', disk: "disk = [ 'file:disk.img,xvda,w' ]",
+  on_crash: 'on_crash = "preserve"', on_poweroff: 'on_poweroff = "destroy"', on_reboot: 'on_reboot = "restart"', vcpus: 'vcpus = 1', type: 'type = "pv"',
+};
+const KINDS: Record<string, string> = { number: 'a number', string: 'a "quoted string"', array: 'a [ list ]' };
+
+/** One zod issue in words: a wrong kind of value names the kind wanted and shows an example line. */
+function explain(key: string, issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  if (issue.code === 'invalid_type') {
+    const want = key === 'memory' ? 'a whole number of MiB' : KINDS[issue.expected] ?? issue.expected;
+    const where = issue.path.length ? ` (item ${Number(issue.path[0]) + 1})` : '';
+    return `expected ${want}${where}, e.g. ${EXAMPLES[key] ?? `${key} = ...`}`;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return issue.message;
+}
 
 /** xl-disk-configuration: positional `[format:]target,vdev,mode` or `format=raw, vdev=xvda, access=rw, target=PATH`. */
 export function parseDiskSpec(spec: string, file: string, line: number): DiskSpec {
