@@ -1,6 +1,6 @@
 // The Gradescope autograder package: the kit (with hidden checks, without reference or wrong solutions), setup.sh
-// that installs Node 20 and the kit's dependencies, and run_autograder that grades /autograder/submission into
-// /autograder/results/results.json.
+// that installs Node 20 (unless the image has 20.19 or newer) and the kit's dependencies, and run_autograder that
+// grades /autograder/submission into /autograder/results/results.json.
 import fs from 'node:fs';
 import path from 'node:path';
 import { KIT_ROOT } from '../paths.js';
@@ -11,7 +11,8 @@ export const SETUP_SH = `#!/usr/bin/env bash
 # Gradescope runs this once when the autograder image is built.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+# The kit needs Node 20.19 or newer (package.json engines); an older image Node is replaced by NodeSource's 20.x.
+if ! command -v node >/dev/null || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
   apt-get update
   apt-get install -y ca-certificates curl gnupg
   curl -fsSL https://deb.nodesource.com/setup_20.x | bash -

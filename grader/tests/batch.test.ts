@@ -10,6 +10,8 @@ import { GradingPool } from '../batch/pool.js';
 import { courseExercises, findExercise } from '../course.js';
 import { writeZip } from '../package/zip.js';
 import { kitPath } from '../paths.js';
+import { reportJson } from '../report/build.js';
+import { gradeSubmission } from '../session.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-batch-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -81,6 +83,15 @@ describe('xenlab grade --batch', () => {
     expect(lines.at(-1)).toMatch(/^\[#+\] 10\/10 submissions \(0 unchanged, 2 could not be graded\) done in \d+/);
     expect(lines[0]).toMatch(/^\[#*-+\] 1\/10 submissions .* left$/);
   }, 300_000);
+
+  it('writes the same report from a worker process as grading in this process does, byte for byte but the time', async () => {
+    const mine = await gradeSubmission(path.join(klass, 'ivan'), { exercises: [ex01], label: 'ivan', hidden: true, buildLimits: { memoryMiB: 64 } });
+    const theirs = fs.readFileSync(path.join(out, 'ivan', 'report.json'), 'utf8');
+    const blank = (text: string) => text.replace(/"createdAt": "[^"]*"/, '"createdAt": ""');
+    expect(mine.exercises[0]!.outcome).toBe('CRASH');
+    expect(blank(reportJson(mine))).toBe(blank(theirs));
+    expect(theirs).toContain(mine.traceHash);
+  }, 120_000);
 
   it('regrades only the submissions that changed', async () => {
     fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), hello('bob'));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeHandout } from '../package/handout.js';
-import { gradescopeEntries } from '../package/gradescope.js';
+import { gradescopeEntries, SETUP_SH } from '../package/gradescope.js';
 import { readZip, writeZip, ZipError } from '../package/zip.js';
 import { gradescopeResultsSchema } from '../report/gradescope.js';
 import { kitPath } from '../paths.js';
@@ -149,6 +149,10 @@ describe('Gradescope package', () => {
       const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
       expect(syntax.status, syntax.stderr).toBe(0);
     }
+    // setup.sh keeps an image's Node when it is new enough for the kit (this one is) and replaces an older one.
+    const check = /node -e '([^']+)'/.exec(SETUP_SH)![1]!;
+    const nodeIs = (version: string) => spawnSync(process.execPath, ['-e', check.replace('process.versions.node', JSON.stringify(version))]).status;
+    expect([nodeIs(process.versions.node), nodeIs('20.19.0'), nodeIs('22.1.0'), nodeIs('20.18.3'), nodeIs('18.20.0')]).toEqual([0, 0, 0, 1, 1]);
   });
 
   it('runs run_autograder of a one-exercise assignment against a folder laid out like /autograder', () => {
