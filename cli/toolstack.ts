@@ -34,6 +34,12 @@ export function formatList(rows: DomainRow[]): string {
   )].join('\n') + '\n';
 }
 
+/**
+ * The row xl list shows for Domain-0. Dom0 here is the TypeScript host itself (xenstored and the
+ * backends): it owns no guest memory and its time is not counted on the virtual clock.
+ */
+export const DOM0_ROW: DomainRow = { domid: 0, name: 'Domain-0', memoryMiB: 0, vcpus: 1, state: 'running', cpuSeconds: 0 };
+
 export function list(argv: string[]): Promise<number> {
   const { positionals } = parseArgs('list', argv, {});
   if (positionals.length) throw new UsageError('usage: xenlab list');
@@ -41,7 +47,7 @@ export function list(argv: string[]): Promise<number> {
     const r = await request('list', runtimePaths(), { op: 'list' });
     const bad = replyError('list', r);
     if (bad !== undefined) return bad;
-    if (r.ok) process.stdout.write(formatList(r.domains ?? []));
+    if (r.ok) process.stdout.write(formatList([DOM0_ROW, ...(r.domains ?? [])]));
     return 0;
   });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEchoGuest } from './toolstack-cli.js';
 import { HostSession, isScenario } from '../cli/toolstack-session.js';
-import { formatList, expandShort } from '../cli/toolstack.js';
+import { DOM0_ROW, formatList, expandShort } from '../cli/toolstack.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xenlab-tscli-session-'));
 let cfg: string;
@@ -84,6 +84,7 @@ describe('pieces of the commands', () => {
     expect(formatList([{ domid: 3, name: 'guest', memoryMiB: 16, vcpus: 1, state: 'blocked', cpuSeconds: 0.25 }])).toBe(
       'Name                     ID   Mem VCPUs  State     Time(s)\n' +
       'guest                     3    16     1  blocked   0.250000\n');
+    expect(formatList([DOM0_ROW]).split('\n')[1]).toBe('Domain-0                  0     0     1  running   0.000000');
   });
 
   it('expands known short flags and rejects others', () => {

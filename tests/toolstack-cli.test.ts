@@ -71,7 +71,7 @@ describe('xenlab create hosts domains that the other commands reach', () => {
       xenlabAsync(['xenstore', 'read', '/local/domain/1/data/nope'], env),
     ]);
     expect(list.status, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(/^Name\s+ID\s+Mem\s+VCPUs\s+State\s+Time\(s\)\n/);
+    expect(list.stdout).toMatch(/^Name\s+ID\s+Mem\s+VCPUs\s+State\s+Time\(s\)\nDomain-0\s+0\s+0\s+1\s+running\s+0\.000000\n/); // as xl list
     expect(list.stdout).toMatch(/\necho\s+1\s+16\s+1\s+blocked\s+\d+\.\d+\n/); // it sleeps in SCHEDOP_poll
     expect(read).toMatchObject({ code: 0, out: 'echo\nready\n' }); // the guest wrote data/echo through its ring
     expect(ls.code, ls.err).toBe(0);
