@@ -187,8 +187,9 @@ export async function gradeExercise(exercise: Exercise, exerciseDir: string, opt
     const booted = bootDomains(specs.map((d) => ({ name: d.name, elf: images.get(d.file ?? entry)!.elf, memoryMiB: d.memoryMiB, cmdline: d.cmdline })),
       { budget: exercise.budget, seed: s, exercise });
     if (!booted.ok) {
-      const diagnostics = [{ file: entry, line: 0, column: 0, message: booted.message }];
-      return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image', diagnostics }, checks: blank('BUILD ERROR', booted.message) };
+      const hint = 'the kernel compiled but Xen cannot load it: keep `import "minios/bootstrap"` (its __xen_guest note, _start and hypercall page) in the entry file';
+      const diagnostics = [{ file: entry, line: 0, column: 0, message: booted.message, hint }];
+      return { ...base, outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image', diagnostics }, checks: blank('BUILD ERROR', `${entry}: ${booted.message}`, hint) };
     }
     runs.push({ seed: s, run: booted.run, results: evaluateChecks(checks, contextFor(booted.run, s, sources, map)) });
   }

@@ -173,6 +173,22 @@ describe('grading goes on after a build error', () => {
   });
 });
 
+describe('the domain builder validates what the build child returns', () => {
+  it('reports a kernel image Xen refuses as a build error that says why, and does not boot it', async () => {
+    const sub = f('no-bootstrap');
+    fs.mkdirSync(path.join(sub, '01-hello', 'kernel'), { recursive: true });
+    // It compiles (the kernel language accepts a bare _start) but has no __xen_guest note placing a hypercall page.
+    fs.writeFileSync(path.join(sub, '01-hello', 'kernel', 'hello.ts'), 'asm`\nglobal _start\n_start:\n  hlt\n`;\n');
+    const report = await gradeSubmission(sub, { exercises: [findExercise('01', courseExercises())!], label: 'x', hidden: true });
+    const [e] = report.exercises;
+    expect(e).toMatchObject({ outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'image' } });
+    expect(e!.run).toBeUndefined();
+    expect(e!.traceHash).toBeUndefined();
+    for (const c of e!.checks) expect(c).toMatchObject({ outcome: 'BUILD ERROR', actual: expect.stringMatching(/^kernel\/hello\.ts: Xen's domain builder rejected the kernel image: the hypercall page/), hint: expect.stringContaining('minios/bootstrap') });
+    expect(formatTerminal(report, new Chalk({ level: 0 }))).toContain("kernel/hello.ts: Xen's domain builder rejected the kernel image");
+  });
+});
+
 describe('determinism', () => {
   afterEach(() => { vi.useRealTimers(); });
 
