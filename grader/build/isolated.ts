@@ -159,6 +159,8 @@ export interface KernelBuild {
   /** Folder inside exerciseDir the kernel may import from. */
   sourceRoot: string;
   limits?: Partial<BuildLimits>;
+  /** Another build child in place of the bundled compiler (tests of what the parent accepts back). */
+  script?: string;
 }
 
 const MAX_SOURCE_FILES = 200;
@@ -208,7 +210,7 @@ export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
     const readRoots = compilerReadRoots();
     const kernelDir = readRoots[0]!;
     const job: BuildJob = { files, kernelDir, allowedRoots: [kernelDir, sourceRoot], outDir };
-    const script = await buildEntryScript();
+    const script = build.script ?? await buildEntryScript();
     const exit = await runIsolated({ script, args: [JSON.stringify(job)], reads: [...readRoots, sourceRoot], writes: [outDir], limits });
     const relative = (d: BuildDiagnostic): BuildDiagnostic => {
       const rel = path.relative(stage, d.file);
@@ -236,8 +238,8 @@ export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
     if (!parsed.success) return { ok: false, kind: 'internal', diagnostics: [at('the compiler returned a malformed result')] };
     if (!parsed.data.ok) return { ok: false, kind: 'compile', diagnostics: parsed.data.diagnostics.map(relative) };
     const elfFile = path.join(outDir, 'kernel.elf');
-    const st = fs.lstatSync(elfFile);
-    if (!st.isFile()) return { ok: false, kind: 'internal', diagnostics: [at('the compiler returned no kernel image')] };
+    const st = fs.lstatSync(elfFile, { throwIfNoEntry: false });
+    if (!st?.isFile()) return { ok: false, kind: 'internal', diagnostics: [at('the compiler returned no kernel image')] };
     if (st.size > MAX_ELF_BYTES) return { ok: false, kind: 'compile', diagnostics: [at(`the kernel image is ${st.size} bytes; the limit is ${MAX_ELF_BYTES}`)] };
     return { ok: true, elf: new Uint8Array(fs.readFileSync(elfFile)), buildRoot: stage };
   } finally {

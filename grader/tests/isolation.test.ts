@@ -154,6 +154,31 @@ describe('buildKernel', () => {
     }
   });
 
+  it('accepts back from the child only a well-formed result and a regular kernel file', async () => {
+    const sub = path.join(tmp, 'forger');
+    fs.mkdirSync(path.join(sub, 'kernel'), { recursive: true });
+    fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), '// anything\n');
+    const child = (name: string, body: string) => script(name, `import fs from 'node:fs';\nconst job = JSON.parse(process.argv[2]);\n${body}\n`);
+    const build = (s: string) => buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel', script: s, limits });
+    const forged = [
+      child('garbage.mjs', "fs.writeFileSync(job.outDir + '/result.json', '{\"ok\": \"yes\"');"),
+      child('huge-list.mjs', `fs.writeFileSync(job.outDir + '/result.json', JSON.stringify({ ok: false, diagnostics: Array(51).fill({ file: 'a', line: 1, column: 1, message: 'm' }) }));`),
+      child('dir-elf.mjs', "fs.mkdirSync(job.outDir + '/kernel.elf'); fs.writeFileSync(job.outDir + '/result.json', JSON.stringify({ ok: true }));"),
+      child('no-elf.mjs', "fs.writeFileSync(job.outDir + '/result.json', JSON.stringify({ ok: true }));"),
+      child('silent.mjs', 'process.exitCode = 3;'),
+    ];
+    const results = [];
+    for (const s of forged) results.push(await build(s));
+    expect(results.map((r) => (r.ok ? 'ok' : `${r.kind}: ${r.diagnostics[0]!.message}`))).toEqual([
+      'internal: the compiler returned a malformed result',
+      'internal: the compiler returned a malformed result',
+      'internal: the compiler returned no kernel image',
+      'internal: the compiler returned no kernel image',
+      'internal: the compiler stopped without a result (exit 3): ',
+    ]);
+    for (const r of results) if (!r.ok) expect(r.diagnostics[0]).toMatchObject({ file: 'kernel/hello.ts' });
+  });
+
   it('reports a missing student file by name', async () => {
     const r = await buildKernel({ exerciseDir: path.join(tmp, 'nothing'), files: ['kernel/hello.ts'], sourceRoot: 'kernel' });
     expect(r).toMatchObject({ ok: false, kind: 'compile', diagnostics: [{ file: 'kernel/hello.ts', message: expect.stringContaining("no file 'kernel/hello.ts'") }] });
