@@ -2,7 +2,7 @@
 // update_va_mapping(_otherdomain), event-channel VCPU binding, the periodic
 // timer, sched_op's remote and compat forms.
 import { describe, expect, it } from 'vitest';
-import { DOMID, EVTCHNOP, HYPERVISOR as H, SCHEDOP, UVMF, VCPUOP, VIRQ } from '../public/xen.js';
+import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, SCHEDOP, UVMF, VCPUOP, VIRQ } from '../public/xen.js';
 import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
 import { SI } from '../shared_info.js';
 import { auditMemory } from '../audit.js';
@@ -130,5 +130,56 @@ describe('sched_op: remote and compat forms', () => {
     expect(call(hv, a, H.sched_op_compat, 99, 0)).toBe(ENOSYS);
     expect(call(hv, a, H.sched_op_compat, SCHEDOP.shutdown, 3)).toBe(0);
     expect([a.state, a.shutdownReason]).toEqual(['shutdown', 'crash']);
+  });
+});
+
+describe('mmu_update MMU_MACHPHYS_UPDATE', () => {
+  it('sets the M2P entry of an own frame, seen through the read-only table at 0xFC000000; refuses others', () => {
+    const { hv, doms: [d, other] } = makeDomains(2);
+    const mfn = spareFrame(d);
+    // What the guest reads at 0xFC000000 + mfn * 4, through its own page tables (present, read-only).
+    const m2p = (frame: number) => {
+      const va = 0xfc000000 + frame * 4;
+      const pte = hv.mem.read32(hv.mm.l1eAddress(d, va));
+      expect(pte & 3).toBe(1);
+      return hv.mem.read32((pte & ~0xfff) + (va & 0xfff));
+    };
+    const req = (ptr: number, val: number) => { put(d, SCRATCH, [ptr, 0, val, 0]); return call(hv, d, H.mmu_update, SCRATCH, 1, SCRATCH + 64, DOMID.SELF); };
+    expect(req((mfn << 12) | MMU.MACHPHYS_UPDATE, 0x1234)).toBe(0);
+    expect(m2p(mfn)).toBe(0x1234);
+    expect(get32(d, SCRATCH + 64)).toBe(1);
+    const theirs = spareFrame(other);
+    const before = m2p(theirs);
+    expect(req((theirs << 12) | MMU.MACHPHYS_UPDATE, 7)).toBe(EPERM);
+    expect(m2p(theirs)).toBe(before);
+    expect(get32(d, SCRATCH + 64)).toBe(0); // none done
+    expect(req((hv.frames.nrFrames << 12) | MMU.MACHPHYS_UPDATE, 7)).toBe(EINVAL);
+    expect(req(hv.m2pL1Mfn << 12 | MMU.MACHPHYS_UPDATE, 7)).toBe(EPERM); // a frame of Xen's
+    expect(call(hv, d, H.mmu_update, SCRATCH, 1, 0, other.domid)).toBe(EPERM); // no foreign page-table owner for a domU
+    expect(auditMemory(hv)).toEqual([]);
+  });
+});
+
+describe('fpu_taskswitch', () => {
+  it('with TS set an x87 instruction bounces #NM to the guest and TS is cleared; without it there is no FPU (#UD)', () => {
+    const { hv, doms: [d] } = makeDomains(1);
+    const code = SCRATCH + 0x2000;
+    // fninit; then spin. Handlers for #UD (vector 6) and #NM (vector 7) each spin at their own address.
+    d.guest.write(code, new Uint8Array([0xdb, 0xe3, 0xeb, 0xfe, 0xeb, 0xfe, 0x90, 0x90, 0xeb, 0xfe]));
+    put(d, SCRATCH, [6 | (0xe019 << 16), code + 4, 7 | (0xe019 << 16), code + 8, 0, 0]);
+    expect(call(hv, d, H.set_trap_table, SCRATCH)).toBe(0);
+    const start = (ts: number) => {
+      d.ctx.eip = code;
+      d.ctx.regs[4] = SCRATCH + 0x8000;
+      expect(call(hv, d, H.fpu_taskswitch, ts)).toBe(0);
+      hv.run({ budget: 2000 });
+    };
+    start(1);
+    expect(d.ctx.eip).toBe(code + 8); // in the #NM handler
+    expect(get32(d, SCRATCH + 0x8000 - 12)).toBe(code); // the bounce frame returns to the fninit
+    expect(d.traps.fpuTs).toBe(false);
+    start(0);
+    expect(d.ctx.eip).toBe(code + 4); // #UD: no FPU behind the cleared TS
+    expect(d.alive).toBe(true);
   });
 });
