@@ -111,6 +111,12 @@ describe('student hand-out', () => {
     expect(sections[0]).toContain(`score ${publicMax}/${publicMax}`);
     for (const rest of sections.slice(1, -1)) expect(rest).toMatch(/BUILD ERROR the kernel did not build\n.*the submission has no folder/);
     expect(runXenlab(out, ['grade', '--reference']).status).toBe(2);
+    // The command the hand-out's README gives: the student's own exercises/ folder, here still the starter.
+    const starter = spawnSync('npx', ['--no-install', 'xenlab', 'grade', '01'], { cwd: out, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XENLAB_REPORT_KEY: '' }, timeout: 180_000 });
+    expect(starter.status, starter.stderr).toBe(1);
+    expect(starter.stdout).toMatch(/^Exercise 01-hello: .*\n {2}TIMEOUT {5}/m);
+    expect(starter.stdout).toContain(`total 0/${publicMax}`);
+    expect(starter.stdout).not.toContain('[hidden]');
   }, 240_000);
 });
 
