@@ -113,20 +113,31 @@ export abstract class PagedMemory extends LazyFlags {
     let pteAddr = 0, pte = 0, perm = 0, pa = 0, dirAddr = 0, dir = 0;
     let large = false;
     if (this.cr4 & CR4_PAE) {
+      // 64-bit entries: the high half may only hold physical address bits
+      // below 4 GiB here (none: this machine has no memory above 4 GiB, so any
+      // set bit, like bit 63 without NX or bits beyond the address width, is a
+      // reserved-bit fault: P and RSVD in the error code).
       const pdpteAddr = ((this.cr3 & ~0x1f) >>> 0) + ((lin >>> 30) << 3);
       const pdpte = this.readPhys32(pdpteAddr);
       if (!(pdpte & 1)) return this.pageFault(lin, err, fault);
+      if (this.readPhys32(pdpteAddr + 4) !== 0) return this.pageFault(lin, err | 9, fault);
       dirAddr = ((pdpte & ~0xfff) >>> 0) + (((lin >>> 21) & 0x1ff) << 3);
       dir = this.readPhys32(dirAddr);
       if (!(dir & 1)) return this.pageFault(lin, err, fault);
+      if (this.readPhys32(dirAddr + 4) !== 0) return this.pageFault(lin, err | 9, fault);
       if (dir & 0x80) {
+        if (dir & 0x1fe000) return this.pageFault(lin, err | 9, fault); // bits 13-20 of a 2 MiB entry
         large = true;
         pa = ((dir & 0xffe00000) >>> 0) + (lin & 0x1fffff);
         perm = dir;
       } else {
+        // The directory entry's accessed bit is set as it is walked, before the
+        // table entry is looked at (as Intel CPUs and QEMU do), even if the access then faults.
+        if (commit && !(dir & 0x20)) { dir |= 0x20; this.writePhys32(dirAddr, dir); }
         pteAddr = ((dir & ~0xfff) >>> 0) + (((lin >>> 12) & 0x1ff) << 3);
         pte = this.readPhys32(pteAddr);
         if (!(pte & 1)) return this.pageFault(lin, err, fault);
+        if (this.readPhys32(pteAddr + 4) !== 0) return this.pageFault(lin, err | 9, fault);
         perm = dir & pte;
         pa = ((pte & ~0xfff) >>> 0) + (lin & 0xfff);
       }
@@ -139,6 +150,7 @@ export abstract class PagedMemory extends LazyFlags {
         pa = ((dir & 0xffc00000) >>> 0) + (lin & 0x3fffff);
         perm = dir;
       } else {
+        if (commit && !(dir & 0x20)) { dir |= 0x20; this.writePhys32(dirAddr, dir); }
         pteAddr = ((dir & ~0xfff) >>> 0) + (((lin >>> 12) & 0x3ff) << 2);
         pte = this.readPhys32(pteAddr);
         if (!(pte & 1)) return this.pageFault(lin, err, fault);

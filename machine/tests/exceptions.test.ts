@@ -251,6 +251,38 @@ describe('single-step and PAE', () => {
   });
 });
 
+describe('PAE reserved bits and accessed bits on faulting walks', () => {
+  const pae = (m: { mem: { write32(a: number, v: number): void }; cpu: { setCr4(v: number): void; setCr3(v: number): void; setCr0(v: number): void; cr0: number } }) => {
+    const pdpt = 0x20000, pd0 = 0x21000, pt = 0x22000;
+    m.mem.write32(pdpt, pd0 | 1);
+    m.mem.write32(pd0, 0x00000087); // 0-2 MiB identity (code and stacks), user
+    m.mem.write32(pd0 + 8, pt | 7); // 2-4 MiB through a table
+    m.mem.write32(pt + 0 * 8, 0x300007); m.mem.write32(pt + 0 * 8 + 4, 0x80000000); // bit 63 without NX
+    m.mem.write32(pt + 1 * 8, 0x301007); m.mem.write32(pt + 1 * 8 + 4, 0x00080000); // bit 51
+    m.mem.write32(pd0 + 16, 0x00602087); // 2 MiB page with bit 13 set
+    m.cpu.setCr4(0x20); m.cpu.setCr3(pdpt); m.cpu.setCr0(m.cpu.cr0 | 0x80000000);
+  };
+  for (const [what, src, cpl, err, cr2] of [
+    ['bit 63 of a PTE, supervisor read', 'mov eax, [0x200010]', 0, 9, 0x200010],
+    ['bit 51 of a PTE, user write', 'mov dword [0x201000], 1', 3, 0xf, 0x201000],
+    ['bit 13 of a 2 MiB PDE, supervisor read', 'mov eax, [0x400000]', 0, 9, 0x400000],
+  ] as const) {
+    it(`${what}: #PF with P and RSVD set`, () => {
+      const r = runAsm(src, { cpl, paging: false, memory: 8 << 20, setup: (m) => { claimAll(m); pae(m); } });
+      expect(r.exit).toEqual({ kind: 'exception', vector: 14, errorCode: err, cr2, insnEip: CODE });
+      expect(r.mem.read32(0x22000) & 0x20).toBe(0); // no accessed bit on a leaf that faulted
+    });
+  }
+  it('a directory entry gets its accessed bit when walked even if the table entry is not present', () => {
+    const r = runAsm('mov eax, [0x400000]', { cpl: 1, setup: (m) => {
+      claimAll(m);
+      m.mem.write32(0x4000 + 4, 0x6000 | 7); // PDE 1 -> an empty page table
+    } });
+    expect(r.exit).toMatchObject({ vector: 14, errorCode: 0, cr2: 0x400000 });
+    expect(r.mem.read32(0x4000 + 4) & 0x60).toBe(0x20);
+  });
+});
+
 describe('instruction fetch faults', () => {
   it('a jump to an unmapped page faults at the target with CR2 = target', () => {
     for (const cpl of [1, 3] as const) {

@@ -93,3 +93,20 @@ describe('less common instructions against QEMU', () => {
       ['ldt', 'segments', 'farptr', 'farjmp', 'debugregs', 'outs', 'stringio', 'lock', 'cmpxchg', 'loop', 'enter', 'system', 'o16', 'done', '']);
   });
 });
+
+describe('paging against QEMU', () => {
+  it('prints what QEMU prints for the paging kernel (4 KiB and 4 MiB pages, PSE off, A/D bits, WP, invlpg, PDE and PTE permissions from ring 3, PAE with 2 MiB pages)', () => {
+    const elf = buildKernel('paging');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x29 });
+    expect(out).toContain('pse off 0080700a\n');           // PS ignored without CR4.PSE
+    expect(out).toContain('#PF err 00000005 cr2 01c00000'); // a supervisor PDE over a user PTE
+    expect(out).toContain('pae pte d 00000060\n');
+  });
+});
