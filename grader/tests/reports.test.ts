@@ -1,5 +1,6 @@
 // Report formats: JSON against its zod schema, Gradescope's results.json against its schema, JUnit parsed as XML,
 // the terminal with NO_COLOR, and HMAC signing.
+import { spawnSync } from 'node:child_process';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { makeReport, reportJson, signReport, verifyReport } from '../report/build.js';
@@ -101,6 +102,26 @@ describe('JUnit XML', () => {
     expect(root.attrs).toMatchObject({ failures: '2', errors: '6', skipped: '2' });
     const props = root.children[0]!.children.find((c) => c.name === 'properties')!.children;
     expect(props.find((p) => p.attrs.name === 'trace-hash')!.attrs.value).toBe('b'.repeat(64));
+  });
+});
+
+// An outside XML parser as well as ours: Python's xml.etree reads the same suites, cases and outcome elements.
+const hasPython = spawnSync('python3', ['-c', 'import xml.etree.ElementTree'], { encoding: 'utf8' }).status === 0;
+
+describe('JUnit XML read by another parser', () => {
+  it.skipIf(!hasPython)('parses with Python xml.etree into the same cases and outcome elements', () => {
+    const py = `
+import sys, json, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+print(json.dumps([[s.get("name"), [[c.get("name"), [(k.tag, k.get("type")) for k in c]] for c in s.findall("testcase")]] for s in root.findall("testsuite")]))
+`;
+    const r = spawnSync('python3', ['-c', py], { input: junitXml(report), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const suites = JSON.parse(r.stdout) as [string, [string, [string, string | null][]][]][];
+    expect(suites.map((s) => s[0])).toEqual(['01-hello', '02-x']);
+    expect(suites[0]![1].map(([name, kids]) => [name, kids.map(([tag, type]) => `${tag}:${type ?? ''}`).join()])).toEqual([
+      ['prints the line', ''], ['powers off', 'error:CRASH'], ['fails', 'failure:FAIL'], ['times out', 'error:TIMEOUT'], ['exact output', 'skipped:'], ['build', 'error:BUILD ERROR'],
+    ]);
   });
 });
 
