@@ -47,6 +47,8 @@ const VIRQ_XENPMU = 13;
 
 export class EventChannels {
   private tables = new Map<number, PortTable>();
+  /** Domains sleeping in SCHEDOP_poll, with the ports they poll (empty: any port). */
+  private polling = new Map<number, Set<number>>();
 
   constructor(readonly hv: Hypervisor) {}
 
@@ -67,6 +69,7 @@ export class EventChannels {
     if (!t) return;
     for (let p = 1; p < t.ports.length; p++) this.close(t, p);
     this.tables.delete(dom.domid);
+    this.polling.delete(dom.domid);
   }
 
   // ---------------------------------------------------------------- the 2-level ABI
@@ -88,6 +91,7 @@ export class EventChannels {
     const pending = mem.read32(word);
     if (pending & bit) return;
     mem.write32(word, (pending | bit) >>> 0);
+    this.wakePoller(dom, port);
     if (mem.read32(si + SI.evtchnMask + (port >>> 5) * 4) & bit) return;
     const sel = mem.read32(si + SI.pendingSel(0));
     const selBit = 1 << (port >>> 5);
@@ -160,25 +164,43 @@ export class EventChannels {
     }
   }
 
-  /** SCHEDOP_poll: 0 at once if a polled port is pending, otherwise block until an event or the timeout. */
+  /**
+   * SCHEDOP_poll: 0 at once if a polled port is pending, otherwise sleep until one of them
+   * becomes pending (masked or not, as in Xen: the upcall mask and port masks do not matter),
+   * or the timeout. Ports are checked as Xen's do_poll does: any port below the 2-level limit.
+   */
   poll(dom: Domain, portsPtr: number, nrPorts: number, timeoutNs: number): number {
     if (nrPorts > 128) return -EINVAL;
     const t = this.tables.get(dom.domid);
     if (!t) return -EINVAL;
     const si = dom.sharedInfoMfn << 12;
     let anyPending = false;
+    const ports = new Set<number>();
     for (let i = 0; i < nrPorts; i++) {
       const p = dom.guest.read32((portsPtr + i * 4) >>> 0);
       if (p === null) return -EFAULT;
-      if (p === 0 || p >= NR_EVENT_CHANNELS || p >= t.ports.length) return -EINVAL;
+      if (p >= NR_EVENT_CHANNELS) return -EINVAL;
       if (this.hv.mem.read32(si + SI.evtchnPending + (p >>> 5) * 4) & (1 << (p & 31))) anyPending = true;
+      ports.add(p);
     }
     if (anyPending) return 0;
-    // Any event for the domain wakes it (a spurious wake-up is allowed by the interface).
     dom.state = 'blocked';
+    this.polling.set(dom.domid, ports);
     this.hv.reschedule = true;
     if (timeoutNs > 0) this.hv.timerOps.pollTimeout(dom, timeoutNs);
     return 0;
+  }
+
+  /** The domain stopped polling (it blocked some other way, or died). */
+  stopPolling(dom: Domain): void { this.polling.delete(dom.domid); }
+
+  private wakePoller(dom: Domain, port: number): void {
+    const ports = this.polling.get(dom.domid);
+    if (!ports) return;
+    if (dom.state !== 'blocked' && dom.pausedFrom !== 'blocked') { this.polling.delete(dom.domid); return; }
+    if (ports.size && !ports.has(port)) return;
+    this.polling.delete(dom.domid);
+    this.hv.wake(dom);
   }
 
   // ---------------------------------------------------------------- the hypercall

@@ -59,6 +59,7 @@ const { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
 /** SCHEDOP_block: clear the upcall mask and sleep unless an event is already pending. */
 export function block(hv: Hypervisor, dom: Domain): number {
   const base = dom.sharedInfoMfn << 12;
+  hv.events.stopPolling(dom);
   hv.mem.write8(base + SI.upcallMask(0), 0);
   hv.reschedule = true;
   hv.scheduler.yielded?.(dom);

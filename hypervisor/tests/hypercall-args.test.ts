@@ -183,3 +183,66 @@ describe('fpu_taskswitch', () => {
     expect(d.alive).toBe(true);
   });
 });
+
+describe('sched_op block and poll', () => {
+  function setup() {
+    const { hv, doms: [a] } = makeDomains(1);
+    const ipi = () => { put(a, SCRATCH, [0, 0]); expect(call(hv, a, H.event_channel_op, EVTCHNOP.bind_ipi, SCRATCH)).toBe(0); return get32(a, SCRATCH + 4); };
+    const [p, q] = [ipi(), ipi()];
+    const si = a.sharedInfoMfn * 4096;
+    const send = (port: number) => { put(a, SCRATCH + 256, [port]); expect(call(hv, a, H.event_channel_op, EVTCHNOP.send, SCRATCH + 256)).toBe(0); };
+    const mask = (ports: number[]) => hv.mem.write32(si + SI.evtchnMask, ports.reduce((m, x) => m | (1 << x), 0));
+    const poll = (ports: number[], timeoutNs = 0) => {
+      put(a, SCRATCH + 64, ports);
+      put(a, SCRATCH, [SCRATCH + 64, ports.length, timeoutNs, 0]);
+      return call(hv, a, H.sched_op, SCHEDOP.poll, SCRATCH);
+    };
+    return { hv, a, p, q, si, send, mask, poll };
+  }
+
+  it('block clears the upcall mask and returns at once when an upcall is pending; a masked event does not wake it', () => {
+    const { hv, a, p, q, si, send, mask } = setup();
+    mask([q]);
+    hv.mem.write8(si + SI.upcallMask(0), 1);
+    send(p); // unmasked: upcall pending
+    expect(call(hv, a, H.sched_op, SCHEDOP.block, 0)).toBe(0);
+    expect([a.state, hv.mem.read8(si + SI.upcallMask(0))]).toEqual(['running', 0]);
+    hv.mem.write8(si + SI.upcallPending(0), 0);
+    hv.mem.write32(si + SI.evtchnPending, 0);
+    expect(call(hv, a, H.sched_op, SCHEDOP.block, 0)).toBe(0);
+    expect(a.state).toBe('blocked');
+    send(q);
+    expect(a.state).toBe('blocked'); // masked: pending, but no upcall and no wake-up
+    send(p);
+    expect(a.state).toBe('running');
+  });
+
+  it('poll wakes for a polled port even when it is masked, not for another masked port, and leaves the masks alone', () => {
+    const { hv, a, p, q, si, send, mask, poll } = setup();
+    mask([p, q]);
+    hv.mem.write8(si + SI.upcallMask(0), 1);
+    expect(poll([p])).toBe(0);
+    expect(a.state).toBe('blocked');
+    send(q);
+    expect(a.state).toBe('blocked');
+    send(p);
+    expect(a.state).toBe('running');
+    expect([hv.mem.read8(si + SI.upcallMask(0)), hv.mem.read8(si + SI.upcallPending(0))]).toEqual([1, 0]);
+    expect(poll([q])).toBe(0); // already pending: at once
+    expect(a.state).toBe('running');
+  });
+
+  it('poll sleeps until its timeout; ports up to the 2-level limit are accepted', () => {
+    const { hv, a, poll } = setup();
+    expect(poll([1000], 3_000_000)).toBe(0); // never allocated, so never pending: only the timeout ends it
+    expect(a.state).toBe('blocked');
+    const deadline = hv.timers.nextDeadline()!;
+    expect(deadline).toBe(3_000_000);
+    hv.clock.instructions = deadline;
+    for (const t of hv.timers.due(deadline)) t.fire();
+    expect(a.state).toBe('running');
+    expect(poll([1024])).toBe(EINVAL);
+    expect(poll([])).toBe(0); // no ports: any event or nothing
+    expect(a.state).toBe('blocked');
+  });
+});
