@@ -215,7 +215,9 @@ export function constValue(ctx: Ctx, d: Extract<Decl, { k: 'const' }>): Expr {
   if (d.state === 'done') {
     if (d.addr) return d.addr;
     if (d.str !== undefined) return { k: 'symaddr', type: cstr, sym: internString(ctx, d.str), offset: 0 };
-    return mk.const(d.type!, d.value!);
+    // A constant whose definition failed (reported there) stands for 0 in its uses, so one mistake is one error.
+    if (d.type === undefined || d.value === undefined) return mk.const(litT, 0n);
+    return mk.const(d.type, d.value);
   }
   const v = d.node as ts.VariableDeclaration;
   if (d.state === 'busy') throw errorAt(v.name, `constant '${d.name}' is defined in terms of itself`);
