@@ -60,6 +60,16 @@ function grantsToMapper(o: ShareObservation): number[] {
   return [...new Set(o.entries.filter((e) => permits(e) && e.domid === o.mapper && o.frameOwners[String(e.frame)] === o.granter).map((e) => e.ref))];
 }
 
+/** When entry `ref` names the granter's pfn of the shared page instead of its machine frame: what to tell. */
+function pfnNotMfn(ctx: CheckContext, o: ShareObservation, ref: number, frame: number): { actual: string; hint: string } | undefined {
+  const mfn = o.pfnGranted?.[String(frame)];
+  if (mfn === undefined) return undefined;
+  return {
+    actual: `entry ${ref} names frame 0x${frame.toString(16)}, the granter's pseudo-physical frame number (pfn) of the page holding its secret; that page's machine frame is 0x${mfn.toString(16)}, and frame 0x${frame.toString(16)} is some other page`,
+    hint: `an entry's frame is the machine frame of the page (virt_to_mfn(page), which looks the pfn up in mfn_list): Xen and the peer know nothing of the granter's pfns. See ${todo(ctx, 1)}`,
+  };
+}
+
 /** Why a map_grant_ref by the mapper failed, in terms of the granter's entry at that moment. */
 function whyMapFailed(ctx: CheckContext, o: ShareObservation, op: GrantOp): { actual: string; hint: string } {
   const shown = `the mapper's map_grant_ref(ref ${op.ref}, domain ${op.granter}) ended with ${statusName(op.status)}`;
@@ -129,6 +139,9 @@ export const mapperReadsGranter: Check = {
       if (shared(ctx, o.granter, 'ref') === undefined) return fail(expected, 'the granter made a grant but never published it: it has no share/ref', `see ${todo(ctx, 6)}`);
       return fail(expected, 'the mapper never asked Xen to map the grant (no GNTTABOP_map_grant_ref)', `read the published reference and domid (see ${todo(ctx, 7)}) and map it (see ${todo(ctx, 3)})`);
     }
+    const e = got === undefined ? undefined : entryAt(o, good.ref ?? -1, good.at);
+    const pfn = e && pfnNotMfn(ctx, o, good.ref!, e.frame);
+    if (pfn) return fail(expected, `the mapper read ${quote(got!)}: ${pfn.actual}`, pfn.hint);
     return fail(expected, got === undefined ? `the mapper mapped ref ${good.ref} but wrote no share/result` : `the mapper read ${quote(got)}`,
       got === undefined ? 'look at how the mapper ended below' : `map_grant must map the page at the address it is given (host_addr = va), so that the mapper reads the granter's page there: see ${todo(ctx, 3)}`);
   },
@@ -188,6 +201,8 @@ export const grantEntry: Check = {
     if (foreign) {
       return fail(expected, `entry ${ref} names frame 0x${foreign.frame.toString(16)}, which is not one of the granter's pages`, `frame is the page's machine frame number (virt_to_mfn(page)): see ${todo(ctx, 1)}`);
     }
+    const pfn = pfnNotMfn(ctx, o, ref, states[0]!.frame);
+    if (pfn) return fail(expected, pfn.actual, pfn.hint);
     if (pubDom !== String(o.granter)) {
       return fail(expected, `the granter published share/domid = ${pubDom === undefined ? 'nothing' : quote(pubDom)}, but it is domain ${o.granter}`, `the mapper needs the granting domain's id for map_grant_ref: see ${todo(ctx, 6)}`);
     }

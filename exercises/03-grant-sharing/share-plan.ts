@@ -1,6 +1,6 @@
 // Exercise 03's run setup: the two domains' XenStore directories and secrets, a watch on every write to the
-// granter's grant entries (by the guest or by Xen, as Xen on another CPU could see them), a log of both domains'
-// grant-table operations read back from guest memory, and what is left mapped or granted at the end; all stored
+// granter's grant entries (PhysicalMemory.watchWrites: by the guest or by Xen, as Xen on another CPU could see them),
+// a log of both domains' grant-table operations read back from guest memory (Domain.onHypercall), and what is left mapped or granted at the end; all stored
 // in run.extra for the checks.
 //
 // What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, and
@@ -10,11 +10,11 @@ import type { RunHooks, SetupContext } from '../../grader/api.js';
 import type { Domain, HypervisorOptions } from '../../hypervisor/index.js';
 import type { Hypervisor } from '../../hypervisor/hypervisor.js';
 import type { Scheduler } from '../../hypervisor/schedule.js';
-import { GNTCOPY, GNTMAP, GNTTABOP, GTF } from '../../hypervisor/public/xen.js';
+import { grant_entry_v1 } from '../../hypervisor/public/structs.js';
+import { GNTCOPY, GNTMAP, GNTTABOP, GTF, HYPERVISOR } from '../../hypervisor/public/xen.js';
 
 export const GRANTER = 'granter';
 export const MAPPER = 'mapper';
-const GRANT_TABLE_OP = 20;
 /** Refs the granter's allocator hands out from first-ref on (kernel/grant.ts's NR_REFS). */
 export const WATCHED_REFS = 16;
 
@@ -119,23 +119,11 @@ export interface ShareObservation {
   stillGranted: { ref: number; flags: number; domid: number; frame: number }[];
   /** Owner of each frame an entry pointed at (domid), to tell a real page from garbage. */
   frameOwners: Record<string, number>;
-}
-
-/**
- * Calls `before()` before every write, by the guest or by Xen, to the given machine frames, as Xen on another CPU
- * could look at them at any moment. It rides on the CPU's self-modifying-code detection: a frame marked as holding
- * decoded code makes every write to it call Cpu.dropCode first (machine/cpu/cpu.ts), which we wrap and re-arm.
- */
-function watchWrites(hv: Hypervisor, frames: number[], before: () => void): void {
-  const cpu = hv.cpu;
-  const watched = new Set(frames);
-  const drop = cpu.dropCode.bind(cpu);
-  cpu.dropCode = (ppn: number) => {
-    if (watched.has(ppn)) before();
-    drop(ppn);
-    if (watched.has(ppn)) hv.mem.codePages[ppn] = 1;
-  };
-  for (const f of watched) hv.mem.codePages[f] = 1;
+  /**
+   * For an entry frame F that is also one of the granter's pfns: the machine frame of its pfn F, when that page held
+   * the granter's secret as F was first granted and F's own page did not (the entry was given a pfn, not an mfn).
+   */
+  pfnGranted: Record<string, number>;
 }
 
 function readEntry(hv: Hypervisor, domid: number, ref: number): { flags: number; domid: number; frame: number } | undefined {
@@ -184,6 +172,14 @@ export function setupShare(ctx: SetupContext): RunHooks {
   let earlyEnd: ShareObservation['earlyEnd'];
   let A: Domain | undefined, B: Domain | undefined;
   const handles = new Set<number>();
+  const pfnGranted: Record<string, number> = {};
+  const secret = new TextEncoder().encode(plan.secrets.granter);
+  /** Whether machine frame `mfn` holds the granter's secret somewhere in its first 256 bytes. */
+  const holdsSecret = (mfn: number): boolean => {
+    if (!hv.frames.valid(mfn)) return false;
+    const page = hv.mem.u8.subarray(mfn << 12, (mfn << 12) + 256);
+    return page.some((_, i) => secret.every((b, k) => page[i + k] === b));
+  };
 
   // Every entry up to the granter's range (0 and 1 are the toolstack's console and XenStore grants), so that a
   // kernel that takes refs from elsewhere is still seen.
@@ -196,7 +192,14 @@ export function setupShare(ctx: SetupContext): RunHooks {
       const e = readEntry(hv, A.domid, ref);
       if (!e) continue;
       const key = `${e.flags}/${e.domid}/${e.frame}`;
-      if (last.get(ref) !== key) { last.set(ref, key); entries.push({ ref, at, ...e }); }
+      if (last.get(ref) !== key) {
+        last.set(ref, key);
+        entries.push({ ref, at, ...e });
+        if ((e.flags & GTF.type_mask) === GTF.permit_access && !(String(e.frame) in pfnGranted)) {
+          const mfn = A.p2m[e.frame];
+          if (mfn !== undefined && !holdsSecret(e.frame) && holdsSecret(mfn)) pfnGranted[String(e.frame)] = mfn;
+        }
+      }
     }
     if (earlyEnd) return;
     for (const h of handles) {
@@ -227,21 +230,22 @@ export function setupShare(ctx: SetupContext): RunHooks {
       xs.write(`/local/domain/${A.domid}/share/first-ref`, String(plan.firstRef));
       xs.setPerms(`/local/domain/${A.domid}/share/first-ref`, [`n${A.domid}`, `r${B.domid}`]);
       for (const d of [A, B]) {
-        const record = d.record.bind(d);
-        d.record = (r) => {
-          record(r);
-          if (r.nr !== GRANT_TABLE_OP) return;
+        d.onHypercall((r) => {
+          if (r.nr !== HYPERVISOR.grant_table_op) return;
           for (const o of decodeOp(d, r.args, r.instructions, r.result)) {
             ops.push(o);
             if (d === B && o.op === 'map' && o.status === 0 && o.handle !== undefined) handles.add(o.handle);
           }
           probe();
-        };
+        });
       }
       if (sched) sched.after = probe;
-      const pa = (ref: number) => hv.grants.entry(A!.domid, ref)?.pa;
-      const frames = new Set(watchedRefs().map(pa).filter((x): x is number => x !== undefined).map((x) => x >>> 12));
-      watchWrites(hv, [...frames], probe);
+      // Every write to a watched entry, by the guest or by Xen, is seen before it lands, as Xen on another CPU
+      // could look at the entry at any moment.
+      for (const ref of watchedRefs()) {
+        const pa = hv.grants.entry(A.domid, ref)?.pa;
+        if (pa !== undefined) hv.mem.watchWrites(pa, grant_entry_v1.size, probe);
+      }
       probe();
     },
     observe(): Record<string, unknown> {
@@ -259,7 +263,7 @@ export function setupShare(ctx: SetupContext): RunHooks {
       }
       const frameOwners: Record<string, number> = {};
       for (const e of entries) if (hv.frames.valid(e.frame)) frameOwners[String(e.frame)] = hv.frames.owner[e.frame]!;
-      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners };
+      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners, pfnGranted };
       return o as unknown as Record<string, unknown>;
     },
   };
