@@ -107,8 +107,8 @@ export interface IsolatedExit {
 }
 
 /**
- * The flag that switches on Node's permission model: `--permission` where this Node knows it (22.13, 23.5 and later,
- * which dropped `--experimental-permission` in 24), `--experimental-permission` on Node 20; undefined on a Node with
+ * The flag that switches on Node's permission model: `--permission` where this Node knows it (22.13, 23.5 and later;
+ * later Nodes dropped `--experimental-permission`), `--experimental-permission` on Node 20; undefined on a Node with
  * neither, where no untrusted build may run.
  */
 export function permissionFlag(known: { has(flag: string): boolean } = process.allowedNodeEnvironmentFlags): string | undefined {
