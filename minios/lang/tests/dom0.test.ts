@@ -54,6 +54,67 @@ describe('with Dom0', () => {
   });
 });
 
+const txKernel = `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { local_irq_enable, map_shared_info } from "minios/hypervisor";
+import { init_events } from "minios/events";
+import { init_time, msleep } from "minios/time";
+import { init_mm } from "minios/mm";
+import { init_xenbus, xenbus_read, xenbus_write, xenbus_transaction_start, xenbus_transaction_end } from "minios/xenbus";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+const buf = static_buffer<u8>(32);
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  map_shared_info(si);
+  init_events();
+  init_time();
+  init_mm(si);
+  local_irq_enable();
+  printk("xenbus %d\\n", init_xenbus(si));
+  let attempts: u32 = 0;
+  while (true) {
+    attempts++;
+    let xbt: u32 = 0;
+    let retry: u32 = 0;
+    xenbus_transaction_start(addr_of(xbt));
+    const n = xenbus_read(xbt, "data/counter", buf, 32);
+    printk("attempt %u read %d %s\\n", attempts, n, buf);
+    xenbus_write(xbt, "data/counter", attempts == 1 ? "guest-1" : "guest-2");
+    // Wait (outside the transaction) for the test to say go; it may change data/counter meanwhile.
+    while (xenbus_read(0, "data/go", buf, 32) < 0) msleep(1);
+    const rc = xenbus_transaction_end(xbt, false, addr_of(retry));
+    printk("commit %d retry %u\\n", rc, retry);
+    if (retry == 0) break;
+  }
+  printk("done after %u attempts\\n", attempts);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`;
+
+describe('a XenStore transaction against xenstored', () => {
+  it('is retried after EAGAIN when Dom0 changed a node it read, and commits the second time', async () => {
+    const { XenHost } = await import('../../../hypervisor/host.js');
+    const { compileOk } = await import('./helpers.js');
+    const host = new XenHost({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
+    const dom = host.createDomain({ kernel: compileOk({ 'k.ts': txKernel }).elf, name: 'guest', memoryMiB: 16 });
+    let out = '';
+    host.onConsole((_d, t) => { out += t; });
+    const data = `/local/domain/${dom.domid}/data`;
+    host.dom0.xs.write(`${data}/counter`, 'dom0-0');
+    for (let i = 0; i < 100 && !out.includes('attempt 1'); i++) host.run({ budget: 1_000_000 });
+    expect(out).toContain('attempt 1 read 6 dom0-0\n');
+    host.dom0.xs.write(`${data}/counter`, 'dom0-1'); // a conflicting change while the transaction is open
+    host.dom0.xs.write(`${data}/go`, '1');
+    host.run({ budget: 100_000_000 });
+    await host.close();
+    expect(out).toMatch(/attempt 1 read 6 dom0-0\ncommit 0 retry 1\nattempt 2 read 6 dom0-1\ncommit 0 retry 0\ndone after 2 attempts\n/);
+    expect(host.dom0.xs.read(`${data}/counter`)).toBe('guest-2');
+  });
+});
+
 const diskKernel = `import "minios/bootstrap";
 import { printk } from "minios/console";
 import { HYPERVISOR_sched_op } from "minios/hypercalls";
