@@ -1,36 +1,21 @@
-// Random bytes as code at every CPL: the CPU may raise any architectural
+// Random bytes as code at every CPL (0-3): the CPU may raise any architectural
 // exception, but must never throw a host error, never report an internal
-// error, and never run past the budget.
+// error, and never run past the budget. Looping random code also runs once
+// with compiled blocks and once with the interpreter alone: both must end in
+// the same state after the same number of instructions.
 import { describe, expect, it } from 'vitest';
-import { CODE, makeMachine, setGate, SEL } from './tests/harness.js';
+import { randomMachine, rng } from './tests/fuzz-machine.js';
 
 const LONG = !!process.env.XENLAB_FUZZ_LONG;
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
-}
-
 describe('fuzz: random code', () => {
-  for (const cpl of [0, 1, 3] as const) {
+  for (const cpl of [0, 1, 2, 3] as const) {
     for (const claimed of [true, false]) {
       it(`CPL ${cpl}, exceptions ${claimed ? 'claimed' : 'through the IDT'}`, () => {
         const next = rng(0xc0ffee + cpl * 7 + (claimed ? 1 : 0));
-        const rounds = Number(process.env.XENLAB_FUZZ_ROUNDS) || (LONG ? 20000 : 200);
+        const rounds = Number(process.env.XENLAB_FUZZ_ROUNDS) || (LONG ? 20000 : 150);
         for (let k = 0; k < rounds; k++) {
-          const m = makeMachine({ cpl, memory: 4 << 20, limitPages: next() % 4 === 0 ? 0x3ff : 0xfffff });
-          const code = new Uint8Array(64);
-          for (let j = 0; j < code.length; j++) code[j] = next() & 0xff;
-          // Bias toward interesting opcodes: two-byte escapes and prefixes.
-          if (next() % 3 === 0) code[0] = [0x0f, 0x66, 0xf3, 0xf0, 0xcd, 0xcf, 0xff, 0x8e][next() % 8];
-          m.mem.writeBytes(CODE, code);
-          for (let r = 0; r < 8; r++) m.cpu.regs[r] = next() % 2 ? next() : next() & 0xffff;
-          m.cpu.regs[4] = [0x9ff0, 0xaff0, 0x3ff0, 0xbff0][next() % 4];
-          m.cpu.setEflags(next() & 0x3f7fd5);
-          if (claimed) for (let v = 0; v < 32; v++) m.cpu.claimException(v, true);
-          else for (let v = 0; v < 256; v++) setGate(m, v, CODE + (next() & 0x3f), [SEL.CS0, SEL.CS1, SEL.CS3][next() % 3], next() & 3, next() % 2 ? 0xe : 0xf);
-          if (next() % 2) m.cpu.claimInterrupt(next() & 0xff, true);
-          if (next() % 2) m.cpu.claimAllIo(true);
+          const m = randomMachine(next, cpl, claimed, false);
           const budget = 1 + (next() % 200);
           let total = 0;
           for (let step = 0; step < 5; step++) {
@@ -53,5 +38,39 @@ describe('fuzz: random code', () => {
         }
       });
     }
+  }
+});
+
+describe('fuzz: looping random code, compiled blocks against the interpreter', () => {
+  for (const cpl of [0, 1, 2, 3] as const) {
+    it(`CPL ${cpl}`, () => {
+      const rounds = Number(process.env.XENLAB_FUZZ_ROUNDS) || (LONG ? 4000 : 60);
+      let compiledRuns = 0;
+      for (let k = 0; k < rounds; k++) {
+        const seed = 0xb10c + cpl * 100003 + k;
+        const claimed = k % 2 === 0;
+        const budget = 500 + (k % 7) * 300;
+        const runOne = (compile: boolean) => {
+          const m = randomMachine(rng(seed), cpl, claimed, true);
+          m.cpu.compileBlocks = compile;
+          const stops: unknown[] = [];
+          for (let step = 0; step < 3; step++) {
+            const before = m.clock.instructions;
+            const exit = m.cpu.run(budget);
+            expect(m.clock.instructions - before).toBeLessThanOrEqual(budget);
+            stops.push(exit, m.cpu.eip, m.clock.instructions);
+            if (exit.kind === 'shutdown') expect(exit.reason, `seed ${seed}`).toBe('triple fault');
+            if (exit.kind !== 'budget' && exit.kind !== 'io' && exit.kind !== 'interrupt') break;
+          }
+          return { stops, regs: Array.from(m.cpu.regs), eflags: m.cpu.getEflags(), cpl: m.cpu.cpl, cr2: m.cpu.cr2, mem: m.mem.u8 };
+        };
+        const a = runOne(true), b = runOne(false);
+        if ((a.stops[2] as number) > 200) compiledRuns++;
+        expect({ ...a, mem: 0 }, `seed ${seed}`).toEqual({ ...b, mem: 0 });
+        expect(Buffer.compare(a.mem, b.mem), `seed ${seed}: memory differs`).toBe(0);
+      }
+      // Enough of the programs ran long enough for blocks to be compiled.
+      expect(compiledRuns).toBeGreaterThan(rounds / 10);
+    });
   }
 });

@@ -162,5 +162,6 @@ function isJcc(i: Insn): boolean {
   return (i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f);
 }
 function isRelJump(i: Insn): boolean {
-  return isJcc(i) || i.op === 0xeb || i.op === 0xe9;
+  // (With a lock prefix it is #UD: the handler, not the inline jump, must run.)
+  return (isJcc(i) || i.op === 0xeb || i.op === 0xe9) && !i.lock;
 }

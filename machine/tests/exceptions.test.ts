@@ -168,6 +168,19 @@ describe('exceptions through the IDT', () => {
   });
 });
 
+describe('lock prefix on a jump', () => {
+  it('is #UD every time, also once its block is hot and compiled', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.mem.writeBytes(CODE, nasm('inc eax\ndb 0xf0\njl $+2\nnop', CODE));
+    claimAll(m);
+    for (let k = 0; k < 100; k++) {
+      m.cpu.eip = CODE;
+      expect(m.cpu.run(10), `pass ${k}`).toEqual({ kind: 'exception', vector: 6, insnEip: CODE + 1 });
+    }
+    expect(m.cpu.regs[0]).toBe(100);
+  });
+});
+
 describe('exits', () => {
   it('stops exactly at the budget and resumes', () => {
     const m = makeMachine({ cpl: 1 });
