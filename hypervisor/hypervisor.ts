@@ -73,6 +73,9 @@ export class Hypervisor implements BuildHost {
   current: Domain | null = null;
   /** Set by a handler to end the current time slice (yield, block, shutdown). */
   reschedule = false;
+  /** The domain whose time slice is under way, and what is left of it (instructions). */
+  private sliceOwner: Domain | undefined;
+  private sliceLeft = 0;
   private nextDomid = 1;
   private guestInstructions = 0;
 
@@ -191,17 +194,28 @@ export class Hypervisor implements BuildHost {
     let note: string | undefined;
     while (this.clock.instructions < end) {
       this.fireTimers();
-      const dom = this.scheduler.pick(this.clock.instructions);
-      if (!dom) {
-        if (!this.domains.some((d) => d.alive)) break;
-        const wakeups = [this.timers.nextDeadline(), this.scheduler.nextWakeup?.(this.clock.instructions)].filter((x): x is number => x !== undefined);
-        const next = wakeups.length ? Math.min(...wakeups) : undefined;
-        if (next === undefined) { note = 'every domain is blocked with nothing left to wake it'; break; }
-        this.clock.instructions = Math.min(end, Math.max(this.clock.instructions, next)); // idle until the next timer
-        continue;
+      // A domain keeps the CPU for its whole slice across exits (hypercalls, bounced faults), as on
+      // Xen; the scheduler is asked again when the slice is used up, the domain stops running, or a
+      // wake-up, yield, block or shutdown asked for it (a woken domain may be BOOSTed ahead).
+      let dom = this.sliceOwner;
+      if (!dom || this.sliceLeft <= 0 || this.reschedule || dom.state !== 'running') {
+        this.reschedule = false;
+        dom = this.scheduler.pick(this.clock.instructions);
+        this.sliceOwner = dom;
+        if (!dom) {
+          if (!this.domains.some((d) => d.alive)) break;
+          const wakeups = [this.timers.nextDeadline(), this.scheduler.nextWakeup?.(this.clock.instructions)].filter((x): x is number => x !== undefined);
+          const next = wakeups.length ? Math.min(...wakeups) : undefined;
+          if (next === undefined) { note = 'every domain is blocked with nothing left to wake it'; break; }
+          this.clock.instructions = Math.min(end, Math.max(this.clock.instructions, next)); // idle until the next timer
+          continue;
+        }
+        this.sliceLeft = this.scheduler.sliceFor(dom);
       }
-      const slice = Math.max(1, Math.min(end - this.clock.instructions, this.scheduler.sliceFor(dom), this.untilNextTimer()));
+      const slice = Math.max(1, Math.min(end - this.clock.instructions, this.sliceLeft, this.untilNextTimer()));
+      const before = this.clock.instructions;
       this.runSlice(dom, slice);
+      this.sliceLeft -= this.clock.instructions - before;
     }
     const instructions = this.guestInstructions - retiredBefore;
     const alive = this.domains.some((d) => d.alive);
@@ -361,7 +375,7 @@ export class Hypervisor implements BuildHost {
 
   /** Wakes a blocked domain (an event arrived). */
   wake(dom: Domain): void {
-    if (dom.state === 'blocked') dom.state = 'running';
+    if (dom.state === 'blocked') { dom.state = 'running'; this.reschedule = true; }
     else if (dom.state === 'paused' && dom.pausedFrom === 'blocked') dom.pausedFrom = 'running';
   }
 

@@ -50,6 +50,44 @@ describe('credit scheduler', () => {
   });
 });
 
+describe('credit scheduler time slices', () => {
+  const ms = (hv: Hypervisor) => Number(hv.clock.ns()) / 1e6;
+  const runUntil = (hv: Hypervisor, done: () => boolean, limitMs: number) => {
+    while (!done() && ms(hv) < limitMs) hv.run({ budget: 10_000 });
+    return ms(hv);
+  };
+
+  it('runs 10 ms slices on the virtual clock, and a domain keeps its slice across hypercalls', () => {
+    const hv = new Hypervisor({ clock: { ips: 1e7 } });
+    const a = hv.createDomain({ kernel: spin, name: 'a' });
+    const b = hv.createDomain({ kernel: spin, name: 'b' });
+    hv.run({ budget: 100_000 }); // 10 ms: all of it one slice of a
+    expect([a.instructionsRun, b.instructionsRun]).toEqual([100_000, 0]);
+    hv.run({ budget: 100_000 });
+    expect([a.instructionsRun, b.instructionsRun]).toEqual([100_000, 100_000]);
+    // hello makes a dozen hypercalls; it finishes inside its first slice instead of losing the CPU at each.
+    const hello = hv.createDomain({ kernel: buildGuest('hello'), name: 'hello' });
+    const start = ms(hv);
+    const end = runUntil(hv, () => hello.state === 'shutdown', 200);
+    expect(hello.hypercallCount).toBeGreaterThan(5);
+    expect(end - start).toBeLessThanOrEqual(20 + 1); // at most the slices of a and b first
+  });
+
+  it('a domain woken by its timer is BOOSTed ahead of CPU hogs', () => {
+    const alone = new Hypervisor({ clock: { ips: 1e8 } });
+    const ev0 = alone.createDomain({ kernel: buildGuest('events'), memoryMiB: 32 });
+    const aloneMs = runUntil(alone, () => ev0.state === 'shutdown', 100);
+    const hv = new Hypervisor({ clock: { ips: 1e8 } });
+    const ev = hv.createDomain({ kernel: buildGuest('events'), memoryMiB: 32 });
+    hv.createDomain({ kernel: spin });
+    hv.createDomain({ kernel: spin });
+    const busyMs = runUntil(hv, () => ev.state === 'shutdown', 100);
+    expect(ev.consoleOutput).toBe(ev0.consoleOutput);
+    expect(aloneMs).toBeLessThan(6);
+    expect(busyMs - aloneMs).toBeLessThan(2); // five 1 ms timer sleeps, each answered at once
+  });
+});
+
 describe('round-robin scheduler (pluggable)', () => {
   it('alternates equal slices', () => {
     const hv = new Hypervisor({ scheduler: new RoundRobinScheduler(100_000) });
