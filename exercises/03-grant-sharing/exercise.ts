@@ -318,6 +318,26 @@ export const cleansUp: Check = {
   },
 };
 
+/**
+ * When a domain spun its CPU budget away, every failing check says so first: that, not the check's own symptom, is
+ * the fault to fix.
+ */
+function tellsSpinning(check: Check): Check {
+  return {
+    ...check,
+    run(ctx) {
+      const v = check.run(ctx);
+      const o = observation(ctx);
+      const s = o?.spun?.[0];
+      if (v.pass || !o || !s) return v;
+      const where = ctx.locate(s.eip);
+      return fail(v.expected,
+        `the ${s.dom} ran its whole CPU budget of ${o.cpuBudget.toLocaleString('en-US')} instructions without sleeping (by instruction ${s.at.toLocaleString('en-US')} of the run) and was stopped${where ? ` at ${where}` : ''}; so: ${v.actual}`,
+        `a domain waiting for its peer must look again at what it waits for each time round (the entry's flags with volatile_read, the XenStore node) and nap() between looks: a loop over a copy read once never ends${v.hint ? `. ${v.hint}` : ''}`);
+    },
+  };
+}
+
 export const exercise: Exercise = {
   id: '03',
   slug: '03-grant-sharing',
@@ -331,5 +351,5 @@ export const exercise: Exercise = {
   domains: [{ name: GRANTER, cmdline: 'granter' }, { name: MAPPER, cmdline: 'mapper' }],
   hypervisor: hypervisorFor,
   setup: setupShare,
-  checks: [mapperReadsGranter, granterReadsMapper, grantEntry, waitsForUnmap, readOnlyGrant, grantCopy, cleansUp],
+  checks: [mapperReadsGranter, granterReadsMapper, grantEntry, waitsForUnmap, readOnlyGrant, grantCopy, cleansUp].map(tellsSpinning),
 };

@@ -15,6 +15,11 @@ import { GNTCOPY, GNTMAP, GNTTABOP, GTF, HYPERVISOR } from '../../hypervisor/pub
 
 export const GRANTER = 'granter';
 export const MAPPER = 'mapper';
+/**
+ * Instructions each domain may run of its own (its CPU time; time asleep is free): the reference needs about 240,000.
+ * A domain that spins instead of sleeping between looks at its peer uses it up and is paused there.
+ */
+export const CPU_BUDGET = 5_000_000;
 /** Refs the granter's allocator hands out from first-ref on (kernel/grant.ts's NR_REFS). */
 export const WATCHED_REFS = 16;
 
@@ -114,6 +119,9 @@ export interface ShareObservation {
   ops: GrantOp[];
   /** A watched entry changed while the mapper still had it mapped (first such moment). */
   earlyEnd?: { ref: number; at: number; mappedFrame: number; writable: boolean; flags: number; domid: number; frame: number };
+  /** Domains that used up CPU_BUDGET and were paused: when (instructions of the run) and where (EIP). */
+  spun: { dom: string; at: number; eip: number }[];
+  cpuBudget: number;
   /** At the end: grants the mapper still has mapped, and granter entries still permitting access. */
   stillMapped: { ref: number; granter: number; writable: boolean }[];
   stillGranted: { ref: number; flags: number; domid: number; frame: number }[];
@@ -173,6 +181,7 @@ export function setupShare(ctx: SetupContext): RunHooks {
   let A: Domain | undefined, B: Domain | undefined;
   const handles = new Set<number>();
   const pfnGranted: Record<string, number> = {};
+  const spun: ShareObservation['spun'] = [];
   const secret = new TextEncoder().encode(plan.secrets.granter);
   /** Whether machine frame `mfn` holds the granter's secret somewhere in its first 256 bytes. */
   const holdsSecret = (mfn: number): boolean => {
@@ -248,6 +257,15 @@ export function setupShare(ctx: SetupContext): RunHooks {
       }
       probe();
     },
+    every: 100_000,
+    tick(now) {
+      for (const d of [A, B]) {
+        if (d && d.alive && d.instructionsRun > CPU_BUDGET && !spun.some((x) => x.dom === d.name)) {
+          spun.push({ dom: d.name, at: now, eip: d.ctx.eip });
+          hv.pause(d);
+        }
+      }
+    },
     observe(): Record<string, unknown> {
       if (!A || !B) return {};
       probe();
@@ -263,7 +281,7 @@ export function setupShare(ctx: SetupContext): RunHooks {
       }
       const frameOwners: Record<string, number> = {};
       for (const e of entries) if (hv.frames.valid(e.frame)) frameOwners[String(e.frame)] = hv.frames.owner[e.frame]!;
-      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners, pfnGranted };
+      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners, pfnGranted, spun, cpuBudget: CPU_BUDGET };
       return o as unknown as Record<string, unknown>;
     },
   };
