@@ -13,7 +13,9 @@ const binOps: [string, string][] = [
   ['add', '+'], ['sub', '-'], ['mul', '*'], ['div', '/'], ['rem', '%'], ['and', '&'], ['or', '|'], ['xor', '^'],
   ['shl', '<<'], ['sar', '>>'], ['shr', '>>>'],
 ];
-const cmpOps: [string, string][] = [['eq', '=='], ['ne', '!=='], ['lt', '<'], ['le', '<='], ['gt', '>'], ['ge', '>=']];
+const cmpOps: [string, string][] = [
+  ['eq', '=='], ['seq', '==='], ['ne', '!='], ['sne', '!=='], ['lt', '<'], ['le', '<='], ['gt', '>'], ['ge', '>='],
+];
 
 const wrap = (t: T, v: bigint) => (t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v));
 
@@ -39,7 +41,7 @@ function reference(t: T, op: string, a: bigint, b: bigint): bigint | 'skip' {
 }
 
 function compareRef(op: string, a: bigint, b: bigint): bigint {
-  const r = { '==': a === b, '!==': a !== b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b }[op]!;
+  const r = { '==': a === b, '===': a === b, '!=': a !== b, '!==': a !== b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b }[op]!;
   return r ? 1n : 0n;
 }
 
@@ -165,5 +167,58 @@ describe('integer operators on the machine', () => {
     expect(k.fault('div_i32', [0x80000000, 0xffffffff])).toBe(0);
     expect(k.fault('div_u32', [5, 0])).toBe(0);
     expect(k.fault('div_u64', [5, 0, 0, 0])).toBe(0);
+  });
+});
+
+/** Pairs where the narrower operand widens losslessly to the other's type (the language's only implicit conversion). */
+const widening: [T, T][] = types.flatMap((n) => types.filter((w) => w.bits > n.bits && (n.signed === w.signed || !n.signed)).map((w) => [n, w] as [T, T]));
+
+function mixedSource(): string {
+  let s = '';
+  for (const [n, w] of widening) {
+    for (const [name, op] of [...binOps, ...cmpOps]) {
+      const ret = cmpOps.some(([c]) => c === name) ? 'bool' : w.name;
+      s += `export function m${name}_${n.name}_${w.name}(a: ${n.name}, b: ${w.name}): ${ret} { return a ${op} b; }\n`;
+      s += `export function r${name}_${n.name}_${w.name}(a: ${w.name}, b: ${n.name}): ${ret} { return a ${op} b; }\n`;
+    }
+    // compound assignment and initialisation of the wider variable from the narrower value
+    s += `export function cadd_${n.name}_${w.name}(a: ${w.name}, b: ${n.name}): ${w.name} { let x: ${w.name} = a; x += b; return x; }\n`;
+    s += `export function init_${n.name}_${w.name}(a: ${n.name}): ${w.name} { const x: ${w.name} = a; return x; }\n`;
+  }
+  return s;
+}
+
+describe('operators on mixed widths (the narrower operand widened as C does)', () => {
+  const k = KernelRunner.of({ 'mixed.ts': mixedSource() });
+  it(`every operator on ${widening.length} widening pairs, both operand orders`, () => {
+    expect(widening.length).toBe(18);
+    const failures: string[] = [];
+    const pick = (t: T, seed: number) => { const v = operands(t, 3, seed); return [...v.slice(0, 3), ...v.slice(14, 19), ...v.slice(-3)]; };
+    for (const [n, w] of widening) {
+      const nv = pick(n, n.bits + w.bits), wv = pick(w, n.bits * w.bits);
+      for (const a of nv) {
+        for (const b of wv) {
+          for (const [name, op] of [...binOps, ...cmpOps]) {
+            const isCmp = cmpOps.some(([c]) => c === name);
+            for (const [fn, x, y, args] of [[`m${name}_${n.name}_${w.name}`, a, b, [...words(n, a), ...words(w, b)]], [`r${name}_${n.name}_${w.name}`, b, a, [...words(w, b), ...words(n, a)]]] as const) {
+              // a shift has the type of its left operand (the count is only a count); the others work at the wider type
+              const shiftAt = fn.startsWith('m') ? n : w;
+              const want = isCmp ? compareRef(op, x, y) : /^(<<|>>|>>>)$/.test(op) ? reference(shiftAt, op, x, y) : reference(w, op, x, y);
+              if (want === 'skip') continue;
+              const { eax, edx } = k.call(fn, [...args]);
+              const got = isCmp ? BigInt(eax) : result(w, eax, edx);
+              const wantBits = isCmp || w.bits === 64 ? want : BigInt.asUintN(32, want);
+              if (got !== wantBits) failures.push(`${fn}(${x}, ${y}) = ${got}, want ${want}`);
+            }
+          }
+          const c = k.call(`cadd_${n.name}_${w.name}`, [...words(w, b), ...words(n, a)]);
+          const cw = wrap(w, a + b);
+          if (result(w, c.eax, c.edx) !== (w.bits === 64 ? cw : BigInt.asUintN(32, cw))) failures.push(`cadd_${n.name}_${w.name}(${b}, ${a})`);
+        }
+        const i = k.call(`init_${n.name}_${w.name}`, words(n, a));
+        if (result(w, i.eax, i.edx) !== (w.bits === 64 ? a : BigInt.asUintN(32, a))) failures.push(`init_${n.name}_${w.name}(${a})`);
+      }
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
   });
 });
