@@ -2,7 +2,7 @@
 // update_va_mapping(_otherdomain), event-channel VCPU binding, the periodic
 // timer, sched_op's remote and compat forms.
 import { describe, expect, it } from 'vitest';
-import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, SCHEDOP, UVMF, VCPUOP, VIRQ } from '../public/xen.js';
+import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
 import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
 import { SI } from '../shared_info.js';
 import { auditMemory } from '../audit.js';
@@ -244,5 +244,26 @@ describe('sched_op block and poll', () => {
     expect(poll([1024])).toBe(EINVAL);
     expect(poll([])).toBe(0); // no ports: any event or nothing
     expect(a.state).toBe('blocked');
+  });
+});
+
+describe('xen_version sub-operations', () => {
+  it('answers the public ones, refuses the privileged ones with -EPERM, and bad buffers with -EFAULT', () => {
+    const { hv, doms: [d] } = makeDomains(1);
+    const text = (at: number, n: number) => new TextDecoder().decode(d.guest.read(at, n)!).replace(/\0.*$/s, '');
+    expect(call(hv, d, H.xen_version, XENVER.compile_info, SCRATCH)).toBe(0);
+    expect(text(SCRATCH, 64)).toBe('tsc (TypeScript)');
+    expect(call(hv, d, H.xen_version, XENVER.changeset, SCRATCH)).toBe(0);
+    expect(text(SCRATCH, 64)).toBe('xenlab');
+    put(d, SCRATCH, [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+    expect(call(hv, d, H.xen_version, XENVER.guest_handle, SCRATCH)).toBe(0);
+    expect([0, 4, 8, 12].map((o) => get32(d, SCRATCH + o))).toEqual([0, 0, 0, 0]);
+    expect(call(hv, d, H.xen_version, XENVER.commandline, SCRATCH)).toBe(EPERM);
+    expect(call(hv, d, H.xen_version, XENVER.build_id, SCRATCH)).toBe(EPERM);
+    for (const cmd of [XENVER.extraversion, XENVER.compile_info, XENVER.capabilities, XENVER.changeset, XENVER.platform_parameters, XENVER.get_features, XENVER.guest_handle]) {
+      expect(call(hv, d, H.xen_version, cmd, 0xfc000000), `cmd ${cmd}`).toBe(EFAULT); // the read-only M2P
+      expect(call(hv, d, H.xen_version, cmd, 0x00c00000), `cmd ${cmd}`).toBe(EFAULT); // unmapped
+    }
+    expect(call(hv, d, H.xen_version, XENVER.pagesize, 0)).toBe(4096);
   });
 });
