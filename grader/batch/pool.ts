@@ -42,17 +42,27 @@ export class GradingPool {
       busy.settle(reply);
       this.release(w);
     });
-    child.on('exit', (code, signal) => {
+    let gone = false;
+    const exited = (code: number | null, signal: NodeJS.Signals | null, why?: string) => {
+      if (gone) return;
+      gone = true;
       this.all.delete(w);
       const i = this.idle.indexOf(w);
       if (i >= 0) this.idle.splice(i, 1);
       const busy = w.busy;
       w.busy = undefined;
       if (busy) {
-        const last = stderr.trim().split('\n').filter((l) => /Error/.test(l)).at(-1) ?? '';
+        const last = why ?? stderr.trim().split('\n').filter((l) => /Error/.test(l)).at(-1) ?? '';
         busy.settle({ id: busy.id, ok: false, message: `the grading process stopped (${signal ?? `exit ${code}`}) while grading this submission${last ? `: ${last.trim().slice(0, 300)}` : ''}` });
       }
       if (!this.closed && this.waiting.length) this.waiting.shift()!(this.spawn());
+    };
+    child.on('exit', (code, signal) => exited(code, signal));
+    // A worker that cannot be reached (its pipe broke as it died) is ended, and 'exit' fails its job; one that never
+    // started fails it here. Without this listener such an error would be thrown into the grader.
+    child.on('error', (err) => {
+      if (child.pid === undefined) exited(null, null, `it could not be started: ${err.message}`);
+      else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     return w;
   }
@@ -76,7 +86,8 @@ export class GradingPool {
     const id = this.nextId++;
     return new Promise((resolve) => {
       w.busy = { id, settle: resolve };
-      w.child.send({ ...job, id } satisfies WorkerJob);
+      // A send that fails (the worker died since it was idle) ends the worker; its 'exit' settles this job.
+      w.child.send({ ...job, id } satisfies WorkerJob, (err) => { if (err) w.child.emit('error', err); });
     });
   }
 
@@ -87,6 +98,6 @@ export class GradingPool {
 
   close(): void {
     this.closed = true;
-    for (const w of this.all) w.child.disconnect();
+    for (const w of this.all) if (w.child.connected) w.child.disconnect();
   }
 }

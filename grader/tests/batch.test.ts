@@ -159,6 +159,25 @@ describe('the grading pool', () => {
   }, 120_000);
 });
 
+describe('the grading pool, a worker dead while idle', () => {
+  it('fails the job sent to it (its pipe broken) without throwing, and grades the next on a new worker', async () => {
+    const pool = new GradingPool(1);
+    try {
+      const job = { root: kitPath('grader', 'solutions'), exercises: ['01-hello'], options: { label: 'x', hidden: true } };
+      expect((await pool.grade(job)).ok).toBe(true);
+      const [pid] = pool.pids();
+      process.kill(pid!, 'SIGKILL');
+      // Let it die before this process hears of it, so the job goes to the dead worker and the send meets a closed pipe.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      expect(await pool.grade(job)).toMatchObject({ ok: false, message: expect.stringContaining('stopped (SIGKILL) while grading') });
+      const next = await pool.grade(job);
+      expect(next.ok).toBe(true);
+    } finally {
+      pool.close();
+    }
+  }, 120_000);
+});
+
 describe('resume keys', () => {
   it('change with any graded source of the kit (a fixed check regrades everyone), not with its tests or answers', () => {
     const kit = path.join(tmp, 'kit');
