@@ -54,7 +54,7 @@ export class RoundRobinScheduler implements Scheduler {
   charge(): void {}
 }
 
-const { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
+const { EFAULT, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
 
 /** SCHEDOP_block: clear the upcall mask and sleep unless an event is already pending. */
 export function block(hv: Hypervisor, dom: Domain): number {
@@ -82,9 +82,8 @@ export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number)
     case SCHEDOP.shutdown: {
       const b = dom.guest.read(arg, sched_shutdown.size);
       if (!b) return -EFAULT;
-      const reason = new DataView(b.buffer).getUint32(0, true);
-      if (reason > 5) return -EINVAL;
-      hv.shutdownDomain(dom, reason);
+      // Xen takes the reason as a u8 and accepts any value (the toolstack decides what an unknown one means).
+      hv.shutdownDomain(dom, new DataView(b.buffer).getUint32(0, true) & 0xff);
       return 0;
     }
     case SCHEDOP.poll: {
@@ -113,8 +112,7 @@ export function doSchedOpCompat(hv: Hypervisor, dom: Domain, cmd: number, arg: n
     case SCHEDOP.yield: return schedYield(hv, dom);
     case SCHEDOP.block: return block(hv, dom);
     case SCHEDOP.shutdown:
-      if (arg > 5) return -EINVAL;
-      hv.shutdownDomain(dom, arg);
+      hv.shutdownDomain(dom, arg & 0xff);
       return 0;
     default:
       return -ENOSYS;

@@ -131,6 +131,15 @@ describe('sched_op: remote and compat forms', () => {
     expect(call(hv, a, H.sched_op_compat, SCHEDOP.shutdown, 3)).toBe(0);
     expect([a.state, a.shutdownReason]).toEqual(['shutdown', 'crash']);
   });
+
+  it('SCHEDOP_shutdown takes any reason as a u8, as Xen does; an unknown one counts as a crash', () => {
+    const { hv, doms: [a, b] } = makeDomains(2);
+    put(a, SCRATCH, [0x109]);
+    expect(call(hv, a, H.sched_op, SCHEDOP.shutdown, SCRATCH)).toBe(0);
+    expect([a.state, a.shutdownCode, a.shutdownReason]).toEqual(['shutdown', 9, 'crash']);
+    expect(call(hv, b, H.sched_op_compat, SCHEDOP.shutdown, 0x101)).toBe(0);
+    expect([b.shutdownCode, b.shutdownReason]).toEqual([1, 'reboot']);
+  });
 });
 
 describe('mmu_update MMU_MACHPHYS_UPDATE', () => {
