@@ -12,6 +12,7 @@ import { gradescopeResultsSchema } from '../report/gradescope.js';
 import { kitPath } from '../paths.js';
 import { courseExercises, findExercise } from '../course.js';
 import { gradeSubmission } from '../session.js';
+import { GradingPool } from '../batch/pool.js';
 import { reportJson } from '../report/build.js';
 import { gradescopeResults } from '../report/gradescope.js';
 import { junitXml } from '../report/junit.js';
@@ -212,6 +213,22 @@ describe('determinism', () => {
     expect(formatTerminal(b, new Chalk({ level: 0 }))).toBe(formatTerminal(a, new Chalk({ level: 0 })));
     expect(a.traceHash).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('gives every reference solution the same report, trace hashes included, in this process and in another', async () => {
+    const exercises = courseExercises();
+    const here = await gradeSubmission(kitPath('grader', 'solutions'), { exercises, label: 'reference', hidden: true, createdAt: 'x' });
+    const pool = new GradingPool(1);
+    try {
+      const there = await pool.grade({ root: kitPath('grader', 'solutions'), exercises: exercises.map((e) => e.slug), options: { label: 'reference', hidden: true, createdAt: 'x' } });
+      expect(there.ok).toBe(true);
+      if (!there.ok) return;
+      expect(here.exercises.map((e) => [e.slug, e.outcome])).toEqual(exercises.map((e) => [e.slug, 'PASS']));
+      for (const e of here.exercises) expect(e.traceHash, e.slug).toMatch(/^[0-9a-f]{64}$/);
+      expect(reportJson(there.report)).toBe(reportJson(here));
+    } finally {
+      pool.close();
+    }
+  }, 120_000);
 });
 
 // An outside oracle for `xenlab grade --schema`: Python's jsonschema validates the reports written above against the
