@@ -158,3 +158,68 @@ export function start_kernel(si: Ptr<start_info_t>): void {
     expect(r.console).toBe('alloc 0 bind 0 received 20\n');
   });
 });
+
+const granter = `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { map_shared_info } from "minios/hypervisor";
+import { init_mm, alloc_pages, virt_to_mfn } from "minios/mm";
+import { init_gnttab, gnttab_grant_access, gnttab_end_access } from "minios/gnttab";
+import { SCHEDOP_shutdown, SCHEDOP_yield, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  map_shared_info(si);
+  init_mm(si);
+  init_gnttab();
+  const page = ptr<u8>(alloc_pages(0));
+  page[0] = char('G');
+  printk("granted ref %u\\n", gnttab_grant_access(2, virt_to_mfn(page), false));
+  while (volatile_read(page.add(1)) != char('!')) HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+  printk("domain 2 wrote %c; end while mapped: %d\\n", page[1], gnttab_end_access(8) ? 1 : 0);
+  volatile_write(page.add(2), char('e'));
+  let tries: u32 = 1;
+  while (!gnttab_end_access(8)) { tries++; HYPERVISOR_sched_op(SCHEDOP_yield, NULL); }
+  printk("ended after the unmap (%u attempts)\\n", tries);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`;
+
+const mapper = `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { map_shared_info } from "minios/hypervisor";
+import { init_mm, alloc_pages } from "minios/mm";
+import { gnttab_map_ref, gnttab_unmap_ref } from "minios/gnttab";
+import { SCHEDOP_shutdown, SCHEDOP_yield, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  map_shared_info(si);
+  init_mm(si);
+  const window = ptr<u8>(alloc_pages(0));
+  let h = gnttab_map_ref(1, 8, u32(window), false);
+  while (h < 0) { HYPERVISOR_sched_op(SCHEDOP_yield, NULL); h = gnttab_map_ref(1, 8, u32(window), false); }
+  printk("mapped handle %d, sees %c\\n", h, window[0]);
+  volatile_write(window.add(1), char('!'));
+  while (volatile_read(window.add(2)) != char('e')) HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+  printk("unmap %d\\n", gnttab_unmap_ref(u32(window), u32(h)));
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`;
+
+describe('grant tables between two domains', () => {
+  it('grants a page, the other maps it, writes through it, end_access is refused until the unmap', async () => {
+    const { Hypervisor } = await import('../../../hypervisor/index.js');
+    const { compileOk } = await import('./helpers.js');
+    const hv = new Hypervisor({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
+    const a = hv.createDomain({ kernel: compileOk({ 'a.ts': granter }).elf, memoryMiB: 16 });
+    const b = hv.createDomain({ kernel: compileOk({ 'b.ts': mapper }).elf, memoryMiB: 16 });
+    expect([a.domid, b.domid]).toEqual([1, 2]);
+    hv.run({ budget: 50_000_000 });
+    // the library says why an end_access fails; the first attempt after 'e' comes before domain 2 has run again
+    expect(a.consoleOutput).toMatch(/granted ref 8\n\[gnttab\] grant 8 still in use\ndomain 2 wrote !; end while mapped: 0\n(\[gnttab\] grant 8 still in use\n)+ended after the unmap \((?:[2-9]|\d{2,}) attempts\)\n$/);
+    expect(b.consoleOutput).toMatch(/mapped handle \d+, sees G\nunmap 0\n$/);
+    expect([a.state, b.state]).toEqual(['shutdown', 'shutdown']);
+  });
+});
