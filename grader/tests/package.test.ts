@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { writeHandout } from '../package/handout.js';
 import { gradescopeEntries, SETUP_SH } from '../package/gradescope.js';
 import { readZip, writeZip, ZipError } from '../package/zip.js';
@@ -182,5 +182,29 @@ describe('Gradescope package', () => {
     const hidden = results.tests.filter((t) => t.visibility === 'after_due_date');
     expect(hidden.map((t) => [t.name, t.score])).toEqual([['01-hello: prints nothing but the hello line', 0], ['01-hello: every console_io write succeeds', 1]]);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'results', 'report.json'), 'utf8')).exercises[0].seed).toBe(3);
+  });
+});
+
+describe('xenlab gradescope and xenlab handout', () => {
+  it('write the package for the exercises and seed named, and refuse bad usage with one clear line', async () => {
+    const { main: gradescope } = await import('../../cli/gradescope.js');
+    const { main: handout } = await import('../../cli/handout.js');
+    const { UsageError } = await import('../../cli/args.js');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const zip = path.join(tmp, 'cli', 'hw1.zip');
+      expect(await gradescope([zip, '01', '--seed', '20261'])).toBe(0);
+      const run = readZip(fs.readFileSync(zip)).find((e) => e.name === 'run_autograder')!;
+      const script = Buffer.from(run.data).toString('utf8');
+      expect(script).toContain('args=(grade 01-hello --submission "$ROOT/submission"');
+      expect(script).toContain('SEED="${XENLAB_SEED:-20261}"');
+      expect(String(log.mock.calls[0]![0])).toContain('grades 01-hello, seed 20261');
+      await expect(gradescope([path.join(tmp, 'x.tar')])).rejects.toThrow(UsageError);
+      await expect(gradescope([zip, '99'])).rejects.toThrow(/no exercise '99'/);
+      await expect(handout([path.join(tmp, 'cli')])).rejects.toThrow(/exists and is not empty/);
+      await expect(handout([])).rejects.toThrow(/usage: xenlab handout OUTDIR/);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
