@@ -115,6 +115,55 @@ describe('a XenStore transaction against xenstored', () => {
   });
 });
 
+const watchKernel = `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { local_irq_enable, map_shared_info } from "minios/hypervisor";
+import { init_events } from "minios/events";
+import { init_time, msleep } from "minios/time";
+import { init_mm } from "minios/mm";
+import { init_xenbus, xenbus_watch_path_token, xenbus_poll_watches } from "minios/xenbus";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, type start_info_t } from "xen/public";
+
+let fired: u32 = 0;
+
+function on_change(path: Ptr<u8>, token: Ptr<u8>): void {
+  fired++;
+  printk("watch %u: %s (%s)\\n", fired, path, token);
+}
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  map_shared_info(si);
+  init_events();
+  init_time();
+  init_mm(si);
+  local_irq_enable();
+  init_xenbus(si);
+  printk("watching %d\\n", xenbus_watch_path_token("data/w", "tok", on_change));
+  for (let t: u32 = 0; t < 1000 && fired < 2; t++) { xenbus_poll_watches(); msleep(1); }
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`;
+
+describe('a XenStore watch against xenstored', () => {
+  it('calls back once when set (as xenstored fires a new watch) and again when Dom0 writes under the path', async () => {
+    const { XenHost } = await import('../../../hypervisor/host.js');
+    const { compileOk } = await import('./helpers.js');
+    const host = new XenHost({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
+    const dom = host.createDomain({ kernel: compileOk({ 'k.ts': watchKernel }).elf, name: 'guest', memoryMiB: 16 });
+    let out = '';
+    host.onConsole((_d, t) => { out += t; });
+    for (let i = 0; i < 100 && !out.includes('watch 1:'); i++) host.run({ budget: 1_000_000 });
+    expect(out).toContain('watching 0\nwatch 1: data/w (tok)\n');
+    host.dom0.xs.write(`/local/domain/${dom.domid}/data/w/x`, 'changed');
+    host.run({ budget: 50_000_000 });
+    await host.close();
+    // a watch set on a relative path reports relative paths, as Xen's xenstored does
+    expect(out).toMatch(/watch 2: data\/w\/x \(tok\)\n$/);
+  });
+});
+
 const diskKernel = `import "minios/bootstrap";
 import { printk } from "minios/console";
 import { HYPERVISOR_sched_op } from "minios/hypercalls";
@@ -203,7 +252,7 @@ describe('blkfront with a backend that is slow to start', () => {
 });
 
 describe('the demo kernel with Dom0 and a disk', () => {
-  it('lists XenStore, moves the console to the ring, round-trips a sector, powers off', async () => {
+  it('lists XenStore, moves the console to the ring, round-trips a sector, echoes console input, powers off', async () => {
     const fs = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
@@ -212,10 +261,11 @@ describe('the demo kernel with Dom0 and a disk', () => {
     try {
       const disk = path.join(dir, 'disk.img');
       fs.writeFileSync(disk, new Uint8Array(64 * 512));
-      const r = bootWithDom0({ 'demo.ts': fs.readFileSync(path.join(kernelDir, 'demo/demo.ts'), 'utf8') }, { disk, budget: 600_000_000 });
+      const r = bootWithDom0({ 'demo.ts': fs.readFileSync(path.join(kernelDir, 'demo/demo.ts'), 'utf8') }, { disk, budget: 600_000_000, input: 'typed ahead' });
       expect(r.xenConsole).toMatch(/xenstore: device\/ has \d+ entries:.* vbd/);
       expect(r.xenConsole).toContain('xenstore: my name is guest\n');
       expect(r.ringConsole).toContain('disk: wrote sector 1 (0), read it back (0): same bytes\n');
+      expect(r.ringConsole).toContain('echo: typed ahead\n');
       expect(r.ringConsole).toMatch(/powering off\n$/);
       expect(r.state).toBe('shutdown');
     } finally {

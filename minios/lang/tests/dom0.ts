@@ -25,6 +25,8 @@ export function bootWithDom0(files: Record<string, string>, opts: { budget?: num
   writeDomainNodes(dom0.xs, { domid: dom.domid, name: 'guest', memoryMiB: 16, ...rings });
   const err = dom0.attachDomain(hv.port(dom.domid), rings);
   if (err) throw new Error(err);
+  // Keyboard input waits in Dom0's console backend and goes into the ring as the guest makes room.
+  if (opts.input !== undefined) dom0.consoles.get(dom.domid)!.input(opts.input);
   // After attaching: blkback probes new vbd directories for domains it has a port for.
   if (opts.disk) writeVbdNodes(dom0.xs, dom.domid, { target: opts.disk, vdev: 'xvda', mode: 'w', format: 'raw' });
   let ringConsole = '';
