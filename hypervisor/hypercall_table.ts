@@ -10,6 +10,7 @@ import { HYPERCALLS_EVENTS } from './event_channel.js';
 import { HYPERCALLS_GRANTS } from './grant_table.js';
 import { HYPERCALLS_TIME } from './timer_ops.js';
 import { HYPERCALLS_DESCRIPTORS } from './descriptor.js';
+import { HYPERCALLS_PRIVILEGED } from './privileged.js';
 
 let installed = false;
 
@@ -22,5 +23,5 @@ export function installHypercalls(): void {
     [H.sched_op]: { arity: 2, fn: (hv, d, a) => doSchedOp(hv, d, a[0], a[1]) },
     [H.sched_op_compat]: { arity: 2, fn: (hv, d, a) => doSchedOpCompat(hv, d, a[0], a[1]) },
   });
-  for (const group of [HYPERCALLS_MM, HYPERCALLS_TRAPS, HYPERCALLS_EVENTS, HYPERCALLS_GRANTS, HYPERCALLS_TIME, HYPERCALLS_DESCRIPTORS]) registerHypercalls(group);
+  for (const group of [HYPERCALLS_MM, HYPERCALLS_TRAPS, HYPERCALLS_EVENTS, HYPERCALLS_GRANTS, HYPERCALLS_TIME, HYPERCALLS_DESCRIPTORS, HYPERCALLS_PRIVILEGED]) registerHypercalls(group);
 }

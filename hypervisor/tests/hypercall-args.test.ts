@@ -1,6 +1,7 @@
 // More per-hypercall argument checks, each against what Xen 4.17 returns:
 // update_va_mapping(_otherdomain), event-channel VCPU binding, the periodic
 // timer, sched_op's remote and compat forms.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
 import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
@@ -8,7 +9,7 @@ import { SI } from '../shared_info.js';
 import { auditMemory } from '../audit.js';
 import { HYPERVISOR_VIRT_START } from '../layout.js';
 
-const EPERM = -1, ENOENT = -2, ESRCH = -3, EFAULT = -14, EINVAL = -22, ENOSYS = -38;
+const EPERM = -1, ENOENT = -2, ESRCH = -3, EACCES = -13, EFAULT = -14, EINVAL = -22, ENOSYS = -38;
 
 describe('update_va_mapping and update_va_mapping_otherdomain', () => {
   it('update_va_mapping refuses the hypervisor area, high bits, a va with no L1 and a foreign frame', () => {
@@ -289,5 +290,28 @@ describe('xen_version sub-operations', () => {
       expect(call(hv, d, H.xen_version, cmd, 0x00c00000), `cmd ${cmd}`).toBe(EFAULT); // unmapped
     }
     expect(call(hv, d, H.xen_version, XENVER.pagesize, 0)).toBe(4096);
+  });
+});
+
+describe('domctl, sysctl and platform_op from a domU', () => {
+  it('-EFAULT for a bad pointer, -EACCES for another interface version, else -EPERM (versions from the libxen-dev headers)', () => {
+    const { hv, doms: [d] } = makeDomains(1);
+    const header = (file: string, name: string) => {
+      const m = new RegExp(`#define ${name}\\s+(0x[0-9a-fA-F]+)`).exec(readFileSync(`/usr/include/xen/${file}`, 'utf8'));
+      if (!m) throw new Error(`${name} not in /usr/include/xen/${file} (CI installs libxen-dev)`);
+      return Number(m[1]);
+    };
+    const cases: [number, number][] = [
+      [H.domctl, header('domctl.h', 'XEN_DOMCTL_INTERFACE_VERSION')],
+      [H.sysctl, header('sysctl.h', 'XEN_SYSCTL_INTERFACE_VERSION')],
+      [H.platform_op, header('platform.h', 'XENPF_INTERFACE_VERSION')],
+    ];
+    for (const [nr, version] of cases) {
+      put(d, SCRATCH, [1, version, d.domid]);
+      expect(call(hv, d, nr, SCRATCH), `hypercall ${nr}`).toBe(EPERM);
+      put(d, SCRATCH, [1, version - 1, d.domid]);
+      expect(call(hv, d, nr, SCRATCH), `hypercall ${nr}`).toBe(EACCES);
+      expect(call(hv, d, nr, 0xfc000000), `hypercall ${nr}`).toBe(EFAULT);
+    }
   });
 });
