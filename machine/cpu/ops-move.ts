@@ -163,8 +163,12 @@ export function popS(c: Cpu, i: Insn): void {
   c.regs[4] = c.ssBig ? (c.regs[4] + i.size) >>> 0 : (c.regs[4] & 0xffff0000) | ((c.regs[4] + i.size) & 0xffff);
 }
 export function pusha(c: Cpu, i: Insn): void {
-  const r = c.regs, sp = r[4], vals = [r[0], r[1], r[2], r[3], sp, r[5], r[6], r[7]];
-  try { for (const v of vals) c.push(i.size, v); } catch (e) { r[4] = sp; throw e; }
+  // Stored from the lowest address (EDI) up, as QEMU does: a frame running into
+  // a not-present page below faults on its first store, with memory untouched.
+  const r = c.regs, size = i.size, sp = r[4], vals = [r[7], r[6], r[5], sp, r[3], r[2], r[1], r[0]];
+  const at = (k: number) => (c.ssBig ? (sp - (8 - k) * size) >>> 0 : (sp - (8 - k) * size) & 0xffff);
+  for (let k = 0; k < 8; k++) c.wr(size, 2, at(k), vals[k]);
+  r[4] = c.ssBig ? at(0) : (sp & 0xffff0000) | at(0);
 }
 export function popa(c: Cpu, i: Insn): void {
   const v: number[] = [];

@@ -243,6 +243,23 @@ describe('system instructions', () => {
   });
 });
 
+describe('faulting pushes', () => {
+  it('a far call from ring 3 whose return address would land on a not-present page: #PF as a user write, ESP unchanged', () => {
+    const r = runAsm(`mov esp, 0x21004\ncall ${SEL.CS3}:0x10100`, { cpl: 3, setup: (m) => {
+      claim(m);
+      m.mem.write32(0x5000 + 0x20 * 4, 0); // 0x20000-0x20fff not present
+    } });
+    expect(r.exit).toEqual({ kind: 'exception', vector: 14, errorCode: 6, cr2: 0x20ffc, insnEip: CODE + 5 });
+    expect(r.cpu.regs[4]).toBe(0x21004);
+  });
+  it('pusha into a not-present page faults on its lowest store and writes nothing', () => {
+    const r = runAsm('mov esp, 0x21010\npushad', { cpl: 3, setup: (m) => { claim(m); m.mem.write32(0x5000 + 0x20 * 4, 0); } });
+    expect(r.exit).toMatchObject({ vector: 14, errorCode: 6, cr2: 0x20ff0 });
+    expect(r.cpu.regs[4]).toBe(0x21010);
+    expect([0, 4, 8, 12].map((o) => r.mem.read32(0x21000 + o))).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe('call gates', () => {
   it('a ring-3 far call through a DPL-3 call gate enters ring 0 on the TSS stack with parameters copied; retf 8 returns', () => {
     const r = runAsm(`

@@ -110,3 +110,20 @@ describe('paging against QEMU', () => {
     expect(out).toContain('pae pte d 00000060\n');
   });
 });
+
+describe('restartable faults against QEMU', () => {
+  it('prints what QEMU prints for the restart kernel (faults part way through string, stack, enter/leave, RMW and iret instructions leave the SDM state)', () => {
+    const elf = buildKernel('restart');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x2b });
+    expect(out.match(/^probe \d+/gm)).toHaveLength(20);
+    expect(out).toContain('probe 0 vec 14 err 00000006'); // rep movsd: a user write into the hole ...
+    expect(out).toMatch(/probe 0 [^\n]*\n {2}eax a0a0a0a0 ebx b0b0b0b0 ecx 00000003/); // ... with two of five dwords done
+  });
+});
