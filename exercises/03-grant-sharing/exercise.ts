@@ -333,7 +333,7 @@ function tellsSpinning(check: Check): Check {
       const where = ctx.locate(s.eip);
       return fail(v.expected,
         `the ${s.dom} ran its whole CPU budget of ${o.cpuBudget.toLocaleString('en-US')} instructions without sleeping (by instruction ${s.at.toLocaleString('en-US')} of the run) and was stopped${where ? ` at ${where}` : ''}; so: ${v.actual}`,
-        `a domain waiting for its peer must look again at what it waits for each time round (the entry's flags with volatile_read, the XenStore node) and nap() between looks: a loop over a copy read once never ends${v.hint ? `. ${v.hint}` : ''}`);
+        `a domain waiting for its peer must look again at what it waits for each time round (the entry's flags with volatile_read, the XenStore node) and nap() between looks: a loop over a copy read once never ends${v.hint ? `. Then: ${v.hint}` : ''}`);
     },
   };
 }
