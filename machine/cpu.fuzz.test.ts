@@ -36,7 +36,7 @@ describe('fuzz: random code', () => {
           }
           expect(total).toBeLessThanOrEqual(budget * 5);
         }
-      });
+      }, LONG ? 1_800_000 : undefined);
     }
   }
 });
@@ -71,6 +71,6 @@ describe('fuzz: looping random code, compiled blocks against the interpreter', (
       }
       // Enough of the programs ran long enough for blocks to be compiled.
       expect(compiledRuns).toBeGreaterThan(rounds / 10);
-    });
+    }, LONG ? 1_800_000 : undefined);
   }
 });

@@ -1,7 +1,7 @@
 // Builds the Multiboot test kernels (tests/mb/*.c) with gcc -m32 and ld, and
 // runs an image under QEMU for the differential tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,20 @@ const CFLAGS = ['-m32', '-O2', '-ffreestanding', '-fno-pic', '-fno-stack-protect
 
 /** Builds `name`.c (plus the C workload) into a Multiboot ELF; returns its bytes. */
 export function buildKernel(name: string): Uint8Array {
+  return buildKernelFrom(join(here, `${name}.c`));
+}
+
+/** Builds a kernel from C source text (it may `#include "lib.h"`). */
+export function buildKernelFromSource(source: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'xenlab-mbsrc-'));
+  writeFileSync(join(dir, 'k.c'), source);
+  return buildKernelFrom(join(dir, 'k.c'));
+}
+
+function buildKernelFrom(cFile: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'xenlab-mb-'));
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' });
-  run('gcc', [...CFLAGS, '-c', join(here, `${name}.c`), '-o', join(dir, 'k.o')]);
+  run('gcc', [...CFLAGS, '-I', here, '-c', cFile, '-o', join(dir, 'k.o')]);
   run('gcc', [...CFLAGS, '-c', join(here, '..', 'c', 'workload.c'), '-o', join(dir, 'w.o')]);
   run('gcc', ['-m32', '-c', join(here, 'boot.S'), '-o', join(dir, 'b.o')]);
   const libgcc = execFileSync('gcc', ['-m32', '-print-libgcc-file-name']).toString().trim();
