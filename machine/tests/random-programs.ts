@@ -62,6 +62,30 @@ export function program(seed: number, selfLoop = false, definedFlags = false): s
   if (definedFlags) {
     const undefinedFlags = /imul|rol|rcr|shl|shr|sar/;
     for (let k = gens.length - 1; k >= 0; k--) if (undefinedFlags.test(gens[k]())) gens.splice(k, 1);
+    // More forms whose flags are all defined (AF aside, which no condition reads).
+    const R16 = ['ax', 'bx', 'cx', 'dx'];
+    gens.push(
+      () => `${pick(['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr'])} ${pick([...R, ...R8])}, 1`,
+      () => `${pick(['shl', 'shr', 'sar', 'rcl', 'rcr'])} dword ${mem()}, 1`,
+      () => `${pick(['neg', 'not'])} ${pick([...R, ...R8])}`,
+      () => `${pick(['neg', 'not', 'inc', 'dec'])} dword ${mem()}`,
+      () => `${alu()} ${pick(R16)}, ${pick(R16)}`,
+      () => `${alu()} ${pick(R16)}, ${next() % 65536}`,
+      () => `${alu()} word ${mem()}, ${pick(R16)}`,
+      () => `${alu()} ${pick(R8)}, ${pick(R8)}`,
+      () => `${alu()} byte ${mem()}, ${pick(R8)}`,
+      () => `movsx ${pick(R)}, ${pick([...R8, ...R16])}`,
+      () => `movsx ${pick(R)}, word ${mem()}`,
+      () => `bswap ${pick(R)}`,
+      () => `xadd ${pick(R)}, ${pick(R)}`,
+      () => `xadd dword ${mem()}, ${pick(R)}`,
+      () => `cmpxchg ${pick(R)}, ${pick(R)}`,
+      () => `cmpxchg dword ${mem()}, ${pick(R)}`,
+      () => `xchg ${pick(R)}, dword ${mem()}`,
+      () => pick(['cwde', 'cdq', 'cbw', 'cwd', 'cmc', 'clc', 'stc', 'sahf']),
+      () => `adc ${pick(R)}, ${pick(R)}\nsbb ${pick(R)}, ${imm()}`,
+      () => `mov ${pick(R16)}, word ${mem()}\nmov word ${mem()}, ${pick(R16)}`,
+    );
   }
   if (selfLoop) {
     // No jumps and few enough instructions that the body is one block ending in a jump to itself.
