@@ -1,7 +1,8 @@
 // Exercise 03's run setup: the two domains' XenStore directories and secrets, a watch on every write to the
 // granter's grant entries (PhysicalMemory.watchWrites: by the guest or by Xen, as Xen on another CPU could see them),
-// a log of both domains' grant-table operations read back from guest memory (Domain.onHypercall), and what is left mapped or granted at the end; all stored
-// in run.extra for the checks.
+// a log of both domains' grant-table operations read back from guest memory (Domain.onHypercall), a CPU budget per
+// domain (a domain that spins is paused), and what is left mapped or granted at the end; all stored in run.extra for
+// the checks.
 //
 // What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, and
 // how long each runs before the other gets the CPU (so XenStore replies and the peer's steps arrive at different
