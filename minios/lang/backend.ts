@@ -5,6 +5,7 @@ import {
 } from '../asm/index.js';
 import type { BinOp, CmpOp, Expr, Func, Local, Place, Pos, Stmt } from './ir.js';
 import { is64, sizeOf, type KType } from './types.js';
+import { orderMatters, stable } from './order.js';
 
 export type Line =
   | { k: 'ins'; op: string; args: Operand[] }
@@ -394,6 +395,16 @@ export class FunctionGen {
         return;
       }
       case 'callptr': {
+        if (orderMatters([e.target, ...e.args])) {
+          // TypeScript evaluates the function before its arguments: keep it in a slot above them.
+          this.ins('sub', esp, 4);
+          this.gen(e.target);
+          this.ins('mov', dword(mem({ base: esp })), eax);
+          const n = this.pushArgs(e.args);
+          this.ins('call', dword(mem({ base: esp, disp: n })));
+          this.ins('add', esp, n + 4);
+          return;
+        }
         const n = this.pushArgs(e.args);
         this.gen(e.target);
         this.ins('call', eax);
@@ -412,7 +423,28 @@ export class FunctionGen {
     this.gen(e);
   }
 
+  /**
+   * Pushes cdecl arguments; returns their bytes. Each is pushed as it is computed, last first, unless that order could
+   * be seen (orderMatters): then the space is reserved and they are computed left to right, as TypeScript does.
+   */
   private pushArgs(args: Expr[]): number {
+    if (orderMatters(args)) {
+      const total = args.reduce((n, a) => n + (is64(a.type) ? 8 : 4), 0);
+      this.ins('sub', esp, total);
+      let off = 0;
+      for (const a of args) {
+        const s = this.simple(a);
+        if (s !== undefined && typeof s !== 'object') this.ins('mov', dword(mem({ base: esp, disp: off })), s);
+        else if (s !== undefined && 'kind' in s && s.kind === 'sym') this.ins('mov', dword(mem({ base: esp, disp: off })), s);
+        else {
+          this.gen(a);
+          this.ins('mov', dword(mem({ base: esp, disp: off })), eax);
+          if (is64(a.type)) this.ins('mov', dword(mem({ base: esp, disp: off + 4 })), edx);
+        }
+        off += is64(a.type) ? 8 : 4;
+      }
+      return total;
+    }
     let bytes = 0;
     for (let i = args.length - 1; i >= 0; i--) {
       const a = args[i];
@@ -710,7 +742,9 @@ export class FunctionGen {
       case 'hypercall': {
         // Computed arguments go through the stack; constants and variables are moved straight into their registers.
         const regs = [ebx, ecx, edx, esi, edi];
-        const simple = a.map((x) => this.simple(x));
+        // (a global read after another argument's call could see the call's change: then only stable ones wait)
+        const inOrder = orderMatters(a);
+        const simple = a.map((x) => (inOrder && !stable(x) ? undefined : this.simple(x)));
         a.forEach((x, i) => {
           if (simple[i] !== undefined) return;
           this.gen(x);

@@ -292,3 +292,34 @@ export function odd(c: bool): u32 { if (c ? 1 : 0) return 5; return 6; }
     expect(k.call('odd', [0]).eax).toBe(6);
   });
 });
+
+describe('evaluation order, as TypeScript has it', () => {
+  const k = KernelRunner.of({
+    'order.ts': `let log: u32 = 0;
+let g: u32 = 5;
+let fp: (a: u32, b: u32, c: u32) => u32 = three;
+function step(d: u32): u32 { log = log * 10 + d; return d; }
+function bump(): u32 { g++; return 0; }
+function swap_fp(): u32 { fp = other; return 0; }
+function three(a: u32, b: u32, c: u32): u32 { return a * 100 + b * 10 + c; }
+function other(a: u32, b: u32, c: u32): u32 { return 999; }
+function two64(a: u64, b: u32): u64 { return a * 10n + u64(b); }
+export function args(): u32 { log = 0; three(step(1), step(2), step(3)); return log; }
+export function global_read(): u32 { g = 5; return three(g, bump(), g); }
+export function local_assigned(): u32 { let x: u32 = 1; return three(x, x = 7, x); }
+export function wide(): u32 { log = 0; return u32(two64(u64(step(4)), step(2))) * 1000 + log; }
+export function through_pointer(): u32 { log = 0; fp = three; return fp(step(1), step(2), swap_fp()) * 100 + log; }
+export function hypercall_args(): u32 { log = 0; hypercall(0, step(1), step(2), step(3)); return log; }
+export function operands(): u32 { log = 0; const x = step(1) * 10 + step(2); return log * 100 + x; }
+`,
+  });
+  it('evaluates call arguments left to right', () => {
+    expect(k.call('args').eax).toBe(123);
+    expect(k.call('wide').eax).toBe(42042);
+    expect(k.call('hypercall_args').eax).toBe(123);
+    expect(k.call('operands').eax).toBe(1212);
+  });
+  it('reads a global argument before a later argument changes it', () => expect(k.call('global_read').eax).toBe(506));
+  it('reads a local argument before a later argument assigns it', () => expect(k.call('local_assigned').eax).toBe(177));
+  it('takes the function pointer before the arguments are evaluated', () => expect(k.call('through_pointer').eax).toBe(12000 + 12));
+});
