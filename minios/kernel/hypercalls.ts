@@ -4,6 +4,7 @@
 import {
   __HYPERVISOR_callback_op, __HYPERVISOR_console_io, __HYPERVISOR_event_channel_op, __HYPERVISOR_event_channel_op_compat,
   __HYPERVISOR_fpu_taskswitch, __HYPERVISOR_sched_op_compat, __HYPERVISOR_update_va_mapping_otherdomain,
+  __HYPERVISOR_platform_op, __HYPERVISOR_sysctl, __HYPERVISOR_domctl,
   __HYPERVISOR_grant_table_op, __HYPERVISOR_memory_op, __HYPERVISOR_mmu_update, __HYPERVISOR_mmuext_op, __HYPERVISOR_multicall,
   __HYPERVISOR_nmi_op, __HYPERVISOR_physdev_op, __HYPERVISOR_sched_op, __HYPERVISOR_set_callbacks, __HYPERVISOR_set_gdt,
   __HYPERVISOR_set_timer_op, __HYPERVISOR_set_trap_table, __HYPERVISOR_stack_switch, __HYPERVISOR_update_descriptor,
@@ -113,4 +114,19 @@ export function HYPERVISOR_nmi_op(op: u32, arg: VoidPtr): i32 {
 
 export function HYPERVISOR_callback_op(cmd: u32, arg: VoidPtr): i32 {
   return hypercall(__HYPERVISOR_callback_op, cmd, arg);
+}
+
+// The toolstack's hypercalls: each takes one struct that starts with its command and interface version. Xen refuses
+// them to a guest without privilege (-EPERM), which is every xenlab kernel; they are here so a kernel can see that.
+
+export function HYPERVISOR_platform_op(op: VoidPtr): i32 {
+  return hypercall(__HYPERVISOR_platform_op, op);
+}
+
+export function HYPERVISOR_sysctl(op: VoidPtr): i32 {
+  return hypercall(__HYPERVISOR_sysctl, op);
+}
+
+export function HYPERVISOR_domctl(op: VoidPtr): i32 {
+  return hypercall(__HYPERVISOR_domctl, op);
 }

@@ -187,33 +187,38 @@ export function start_kernel(si: Ptr<start_info_t>): void {
   local_irq_enable();
   printk("gnttab %d xenbus %d\\n", init_gnttab(), init_xenbus(si));
   printk("blkfront %d\\n", init_blkfront(dev, "device/vbd/51712"));
-  const out = ptr<u8>(alloc_pages(1));
-  const back = ptr<u8>(alloc_pages(1));
-  for (let i: u32 = 0; i < 8192; i++) out[i] = u8(i * 7 + 3);
+  const out = ptr<u8>(alloc_pages(4));
+  const back = ptr<u8>(alloc_pages(4));
+  for (let i: u32 = 0; i < 16 * 4096; i++) out[i] = u8(i * 7 + 3);
   // 12 sectors starting at sector 3: one request spanning two pages (two segments).
   printk("write %d\\n", blkfront_write(dev, 3n, 12, out));
   printk("flush %d\\n", blkfront_flush(dev));
   printk("read %d\\n", blkfront_read(dev, 3n, 12, back));
   printk("same %d\\n", memcmp(out, back, 12 * 512) == 0);
+  // The most one request carries: 11 segments (88 sectors, 44 KiB), from sector 20; one page more is refused.
+  printk("max write %d read %d", blkfront_write(dev, 20n, 88, out), blkfront_read(dev, 20n, 88, back.add(4096)));
+  printk(" same %d\\n", memcmp(out, back.add(4096), 88 * 512) == 0);
+  printk("12 pages %d, unaligned %d\\n", blkfront_read(dev, 0n, 96, back), blkfront_read(dev, 0n, 1, back.add(512)));
   let reason: u32 = SHUTDOWN_poweroff;
   HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
 }
 `;
 
 describe('blkfront with Dom0 and a disk image', () => {
-  it('connects, writes a request spanning two segments, flushes and reads it back', async () => {
+  it('connects, writes requests of two and of eleven segments (the most), flushes and reads them back', async () => {
     const fs = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-blk-'));
     try {
       const disk = path.join(dir, 'disk.img');
-      fs.writeFileSync(disk, new Uint8Array(64 * 512));
+      fs.writeFileSync(disk, new Uint8Array(128 * 512));
       const r = bootWithDom0({ 'k.ts': diskKernel }, { disk, budget: 400_000_000 });
       expect(r.xenConsole).toMatch(/gnttab 0 xenbus 0\n/);
-      expect(r.xenConsole).toMatch(/blkfront 0\nwrite 0\nflush 0\nread 0\nsame 1\n/);
+      expect(r.xenConsole).toMatch(/blkfront 0\nwrite 0\nflush 0\nread 0\nsame 1\nmax write 0 read 0 same 1\n12 pages -22, unaligned -22\n/);
       const img = fs.readFileSync(disk);
       for (let i = 0; i < 12 * 512; i++) if (img[3 * 512 + i] !== ((i * 7 + 3) & 0xff)) throw new Error(`disk byte ${i} differs`);
+      for (let i = 0; i < 88 * 512; i++) if (img[20 * 512 + i] !== ((i * 7 + 3) & 0xff)) throw new Error(`disk byte ${i} of the 11-segment request differs`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -230,7 +235,7 @@ describe('blkfront with a backend that is slow to start', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-blk-slow-'));
     try {
       const disk = path.join(dir, 'disk.img');
-      fs.writeFileSync(disk, new Uint8Array(64 * 512));
+      fs.writeFileSync(disk, new Uint8Array(128 * 512));
       const host = new XenHost({ wallclock: { sec: 1_700_000_000, nsec: 0 } });
       const dom = host.createDomain({ kernel: compileOk({ 'k.ts': diskKernel }).elf, name: 'guest', memoryMiB: 16, disks: [{ target: disk }] });
       let out = '';
