@@ -311,6 +311,19 @@ export function wide(): u32 { log = 0; return u32(two64(u64(step(4)), step(2))) 
 export function through_pointer(): u32 { log = 0; fp = three; return fp(step(1), step(2), swap_fp()) * 100 + log; }
 export function hypercall_args(): u32 { log = 0; hypercall(0, step(1), step(2), step(3)); return log; }
 export function operands(): u32 { log = 0; const x = step(1) * 10 + step(2); return log * 100 + x; }
+const buf = static_buffer<u32>(8);
+const big = static_buffer<u64>(4);
+interface S { x: u32; y: u32; }
+const s = static_struct<S>();
+function at(d: u32): Ptr<u32> { log = log * 10 + d; return buf; }
+function st(d: u32): S { log = log * 10 + d; return s; }
+export function store(): u32 { log = 0; at(1)[step(2)] = step(3); return log; }
+export function compound(): u32 { log = 0; buf[step(1)] += step(2); return log; }
+export function field(): u32 { log = 0; st(1).x = step(2); return log; }
+export function compare(): u32 { log = 0; const b = step(1) < step(2); return log; }
+export function ops64(): u32 { log = 0; const v = (u64(step(1)) * u64(step(2))) << u64(step(3)); return log; }
+export function store64(): u32 { log = 0; big[step(1)] = u64(step(2)); return log; }
+export function atomics(): u32 { log = 0; cmpxchg(at(1), step(2), step(3)); volatile_write(at(4), step(5)); return log; }
 `,
   });
   it('evaluates call arguments left to right', () => {
@@ -322,4 +335,9 @@ export function operands(): u32 { log = 0; const x = step(1) * 10 + step(2); ret
   it('reads a global argument before a later argument changes it', () => expect(k.call('global_read').eax).toBe(506));
   it('reads a local argument before a later argument assigns it', () => expect(k.call('local_assigned').eax).toBe(177));
   it('takes the function pointer before the arguments are evaluated', () => expect(k.call('through_pointer').eax).toBe(12000 + 12));
+  it('evaluates the place of a store before the stored value, and operands left to right', () => {
+    for (const [fn, want] of [['store', 123], ['compound', 12], ['field', 12], ['compare', 12], ['ops64', 123], ['store64', 12], ['atomics', 12345]] as const) {
+      expect([fn, k.call(fn).eax]).toEqual([fn, want]);
+    }
+  });
 });
