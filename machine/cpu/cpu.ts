@@ -69,6 +69,8 @@ export class Cpu extends PagedMemory {
   codeBytes: (Uint8Array | undefined)[] = [];
   /** Instructions a compiled loop block retired in its earlier iterations of the current call. */
   blockDone = 0;
+  /** The last instruction loaded SS: no single-step trap after it. */
+  ssShadow = false;
   /** Bumped whenever cached code is dropped, so a running block notices. */
   codeGen = 0;
 
@@ -522,9 +524,12 @@ export class Cpu extends PagedMemory {
             const insn = this.fetch();
             this.insnEip = this.eip;
             this.eip = (this.eip + insn.len) >>> 0;
+            this.ssShadow = false;
             insn.exec(this, insn);
             n++;
-            if (tf && this.pendingExit === null) {
+            // A load of SS (mov ss / pop ss) holds the single-step trap back until
+            // after the next instruction, so that a stack switch is not split.
+            if (tf && this.pendingExit === null && !this.ssShadow) {
               this.dr[6] = (this.dr[6] | 0x4000) >>> 0; // DR6.BS
               this.insnEip = this.eip;
               this.raise(1, -1);

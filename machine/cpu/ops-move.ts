@@ -29,6 +29,7 @@ export function movSE(c: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 5) throw new CpuFault(6);
   const v = i.mod === 3 ? c.regs[i.rm] & 0xffff : c.rd16(i.seg, c.ea(i));
   loadDataSegment(c, i.reg, v);
+  if (i.reg === 2) c.ssShadow = true;
 }
 /** 0F B6/B7/BE/BF: source size 1 (B6/BE) or 2. */
 export function movzx(c: Cpu, i: Insn): void {
@@ -161,6 +162,7 @@ export function popS(c: Cpu, i: Insn): void {
   const v = c.peek(i.size, 0) & 0xffff;
   loadDataSegment(c, SEG_OF[i.op], v);
   c.regs[4] = c.ssBig ? (c.regs[4] + i.size) >>> 0 : (c.regs[4] & 0xffff0000) | ((c.regs[4] + i.size) & 0xffff);
+  if (SEG_OF[i.op] === 2) c.ssShadow = true;
 }
 export function pusha(c: Cpu, i: Insn): void {
   // Stored from the lowest address (EDI) up, as QEMU does: a frame running into

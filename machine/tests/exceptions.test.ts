@@ -242,6 +242,18 @@ describe('single-step and PAE', () => {
     expect(r.cpu.dr[6] & 0x4000).toBe(0x4000);
     expect(r.clock.instructions).toBe(1);
   });
+  it('a load of SS holds the single-step trap back one instruction (mov ss and pop ss)', () => {
+    for (const [src, len] of [['mov ss, ax', 2], ['pop ss', 1]] as const) {
+      const m = makeMachine({ cpl: 1 });
+      m.mem.writeBytes(CODE, nasm(`${src}\nnop\nnop`, CODE));
+      m.cpu.regs[0] = SEL.DS1;
+      m.cpu.regs[4] = STACK1 - 4; m.mem.write32(STACK1 - 4, SEL.DS1);
+      m.cpu.claimException(1, true);
+      m.cpu.setEflags(0x302);
+      expect(m.cpu.run(10), src).toEqual({ kind: 'exception', vector: 1, insnEip: CODE + len + 1 });
+      expect(m.clock.instructions).toBe(2);
+    }
+  });
   it('PAE paging: 3-level walk with 4 KiB and 2 MiB pages, faults with CR2', () => {
     const r = runAsm('mov eax, [0x40001234]\nmov ebx, [0x80201008]\nmov ecx, [0x80400000]', {
       cpl: 0, paging: false, memory: 16 << 20,
