@@ -71,6 +71,8 @@ export class Cpu extends PagedMemory {
   blockDone = 0;
   /** The last instruction loaded SS: no single-step trap after it. */
   ssShadow = false;
+  /** The last instruction delivered an interrupt or exception through the IDT. */
+  eventDelivered = false;
   /** Bumped whenever cached code is dropped, so a running block notices. */
   codeGen = 0;
 
@@ -525,11 +527,14 @@ export class Cpu extends PagedMemory {
             this.insnEip = this.eip;
             this.eip = (this.eip + insn.len) >>> 0;
             this.ssShadow = false;
+            this.eventDelivered = false;
             insn.exec(this, insn);
             n++;
             // A load of SS (mov ss / pop ss) holds the single-step trap back until
-            // after the next instruction, so that a stack switch is not split.
-            if (tf && this.pendingExit === null && !this.ssShadow) {
+            // after the next instruction, so that a stack switch is not split; an
+            // int n / int3 / into delivered through the IDT enters its handler with
+            // TF clear and no trap (iret brings TF back for the code after it).
+            if (tf && this.pendingExit === null && !this.ssShadow && !this.eventDelivered) {
               this.dr[6] = (this.dr[6] | 0x4000) >>> 0; // DR6.BS
               this.insnEip = this.eip;
               this.raise(1, -1);

@@ -180,6 +180,7 @@ export function deliver(c: Cpu, vector: number, code: number, soft: boolean, ext
   if (!gate32) frame = frame.map((v) => v & 0xffff);
   const newEsp = pushFrame(c, newSs, esp, frame, size, newCpl === 3, newCpl !== c.cpl ? newSs.selector & 0xfffc : 0);
   // Commit.
+  c.eventDelivered = true;
   markAccessed(c, cs);
   if (newSs !== c.segs[2]) c.setSegmentCache(2, newSs);
   setEsp(c, newSs.big, newEsp);

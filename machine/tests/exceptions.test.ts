@@ -254,6 +254,16 @@ describe('single-step and PAE', () => {
       expect(m.clock.instructions).toBe(2);
     }
   });
+  it('int n under EFLAGS.TF enters its handler with TF clear and no #DB', () => {
+    const m = makeMachine({ cpl: 3 });
+    m.mem.writeBytes(CODE, nasm('int 0x80', CODE));
+    m.mem.writeBytes(CODE + 0x100, nasm('nop\nhlt', CODE + 0x100));
+    setGate(m, 0x80, CODE + 0x100, SEL.CS0, 3);
+    m.cpu.claimException(1, true);
+    m.cpu.setEflags(0x102);
+    expect(m.cpu.run(10)).toEqual({ kind: 'hlt' });
+    expect(m.mem.read32(STACK0 - 12) & 0x100).toBe(0x100); // TF kept in the pushed EFLAGS for iret
+  });
   it('PAE paging: 3-level walk with 4 KiB and 2 MiB pages, faults with CR2', () => {
     const r = runAsm('mov eax, [0x40001234]\nmov ebx, [0x80201008]\nmov ecx, [0x80400000]', {
       cpl: 0, paging: false, memory: 16 << 20,

@@ -5,7 +5,8 @@
    vector, error code, EIP, CS, EFLAGS, ESP and SS when the ring changed,
    where on the ring-0 stack the frame sits (so a missing or extra error code
    shows), CR2 for #PF and DR6 for #DB (also a single step over mov ss, which
-   holds the trap back one instruction). The two outputs must agree line for line.
+   holds the trap back one instruction, over int n, which enters its handler
+   without a trap, and over a fault). The two outputs must agree line for line.
    (#AC is not here: QEMU's TCG does not raise it; exceptions.test.ts checks it
    against the SDM.) */
 #include "lib.h"
@@ -76,6 +77,8 @@ __asm__(".globl user\nuser:\n"
         "movl $1f, resume\nxor %ecx, %ecx\ndiv %ecx\n1:\n"                          /* #DE */
         "pushf\norl $0x100, (%esp)\npopf\nnop\nnop\n"                               /* #DB after the nop */
         "mov %ss, %ax\npushf\norl $0x100, (%esp)\npopf\nmov %ax, %ss\nnop\nnop\n"    /* mov ss holds #DB back one instruction */
+        "mov $0xfe, %eax\npushf\norl $0x100, (%esp)\npopf\nint $0x80\nnop\nnop\n"      /* no #DB after int n: after the nop iret returns to */
+        "movl $1f, resume\npushf\norl $0x100, (%esp)\npopf\nud2\n1: nop\nnop\n"       /* a fault while stepping: #UD, then #DB after the nop */
         "int3\n"                                                                     /* #BP (trap) */
         "mov $0x7fffffff, %eax\nadd $1, %eax\ninto\n"                               /* #OF (trap) */
         "movl $1f, resume\nmov $30, %eax\nbound %eax, bounds\n1:\n"                 /* #BR */
