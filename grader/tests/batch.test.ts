@@ -108,6 +108,24 @@ describe('xenlab grade --batch', () => {
   }, 300_000);
 });
 
+describe('a batch with a kernel that makes the compiler work without end', () => {
+  it('stops that build at its time limit, reports it, and goes on to the next student', async () => {
+    const small = path.join(tmp, 'small-class');
+    fs.mkdirSync(path.join(small, 'amy', '01-hello', 'kernel'), { recursive: true });
+    // Each line asks the assembler for 16 million instructions: minutes of work.
+    fs.writeFileSync(path.join(small, 'amy', '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    // The next student's outcome must not depend on a real compile racing the short time limit: a misnamed file.
+    fs.mkdirSync(path.join(small, 'zed', '01-hello', 'kernel'), { recursive: true });
+    fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), path.join(small, 'zed', '01-hello', 'kernel', 'Hello.ts'));
+    const s = await gradeBatch({ dir: small, out: path.join(tmp, 'small-grades'), workers: 1, exercises: [ex01], hidden: true, buildLimits: { timeoutMs: 2_500 }, progress: () => {} });
+    expect(s.errors).toEqual([]);
+    expect(s.rows.map((r) => [r.student, r.outcome])).toEqual([['amy', 'BUILD ERROR'], ['zed', 'BUILD ERROR']]);
+    expect(fs.readFileSync(path.join(tmp, 'small-grades', 'amy', 'report.txt'), 'utf8')).toContain('kernel/hello.ts: the compiler did not finish within 2.5 s');
+    const zed = JSON.parse(fs.readFileSync(path.join(tmp, 'small-grades', 'zed', 'report.json'), 'utf8'));
+    expect(zed.exercises[0].build).toMatchObject({ kind: 'compile', diagnostics: [{ message: expect.stringContaining("no file 'kernel/hello.ts'") }] });
+  }, 120_000);
+});
+
 describe('the progress bar', () => {
   const sink = (isTTY: boolean) => {
     const writes: string[] = [];
