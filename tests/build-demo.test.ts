@@ -1,4 +1,5 @@
 // `xenlab build`, `xenlab run` with Dom0 (console ring, --disk) and `xenlab demo` (what `npm start` runs), end to end.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,31 @@ describe('xenlab build and run with Dom0', () => {
     expect(piped.stdout).toContain('echo: from stdin');
     const none = xenlab(['run', elf]);
     expect(none.stdout).not.toContain('echo:');
+  });
+
+  it('run into a pipe that closes early (| head) ends quietly, with no stack trace', () => {
+    const src = join(scratch, 'chatty.ts');
+    writeFileSync(src, `
+import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff } from "xen/public";
+
+export function start_kernel(si: VoidPtr): void {
+  for (let i: u32 = 0; i < 4000; i++) printk("a line long enough to fill a pipe buffer quickly: %u\\n", i);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`);
+    const elf = join(scratch, 'chatty.elf');
+    const built = xenlab(['build', src, '-o', elf]);
+    expect(built.stderr).toMatch(/built/);
+    const cli = join(repoRoot, 'cli/main.ts');
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx "${cli}" run "${elf}" | head -n 1; echo "status \${PIPESTATUS[0]}" >&2`],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stdout).toMatch(/^a line long enough to fill a pipe buffer quickly: 0\n$/);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.stderr).toMatch(/status 0/);
   });
 
   it('demo (npm start): boots the demo kernel with Dom0 and a disk and powers off', () => {
