@@ -54,12 +54,18 @@ function doMmuUpdate(hv: Hypervisor, dom: Domain, reqs: number, count: number, d
   return rc;
 }
 
-function flush(hv: Hypervisor, dom: Domain, flags: number, va: number): void {
-  if (hv.current !== dom) return;
-  switch (flags & UVMF.FLUSHTYPE_MASK) {
-    case UVMF.TLB_FLUSH: hv.cpu.flushTlb(); break;
-    case UVMF.INVLPG: hv.cpu.invlpg(va); break;
-  }
+/** A VCPU bitmap the guest passes for a multi-VCPU flush: one word (one VCPU), which must be readable. */
+function vcpuMaskOk(dom: Domain, ptr: number): boolean { return dom.guest.read32(ptr >>> 0) !== null; }
+
+/** update_va_mapping's flush: the type in the low bits, then UVMF_LOCAL, UVMF_ALL or a pointer to a VCPU mask. */
+function flush(hv: Hypervisor, dom: Domain, flags: number, va: number): number {
+  const type = flags & UVMF.FLUSHTYPE_MASK;
+  if (type === UVMF.NONE) return 0;
+  const scope = (flags & ~UVMF.FLUSHTYPE_MASK) >>> 0;
+  if (scope !== UVMF.LOCAL && scope !== UVMF.ALL && !vcpuMaskOk(dom, scope)) return -EFAULT; // as Xen, after the update
+  if (hv.current !== dom) return 0;
+  if (type === UVMF.TLB_FLUSH) hv.cpu.flushTlb(); else hv.cpu.invlpg(va);
+  return 0;
 }
 
 function doUpdateVaMapping(hv: Hypervisor, dom: Domain, va: number, lo: number, hi: number, flags: number): number {
@@ -70,8 +76,7 @@ function doUpdateVaMapping(hv: Hypervisor, dom: Domain, va: number, lo: number, 
   if (hv.frames.type[pa >>> 12] !== PageType.L1 || hv.frames.typeCount[pa >>> 12] === 0) return -EINVAL;
   const rc = hv.mm.updateEntry(dom, pa, lo);
   if (rc < 0) return rc;
-  flush(hv, dom, flags, va);
-  return 0;
+  return flush(hv, dom, flags, va);
 }
 
 /**
@@ -128,13 +133,17 @@ function doMmuextOp(hv: Hypervisor, dom: Domain, ops: number, count: number, don
       case MMUEXT.TLB_FLUSH_LOCAL:
       case MMUEXT.TLB_FLUSH_MULTI:
       case MMUEXT.TLB_FLUSH_ALL:
-        if (hv.current === dom) hv.cpu.flushTlb();
-        break;
       case MMUEXT.INVLPG_LOCAL:
       case MMUEXT.INVLPG_MULTI:
-      case MMUEXT.INVLPG_ALL:
-        if (hv.current === dom) hv.cpu.invlpg(arg1);
+      case MMUEXT.INVLPG_ALL: {
+        // The _MULTI forms pass a pointer to a VCPU mask in arg2.
+        const multi = cmd === MMUEXT.TLB_FLUSH_MULTI || cmd === MMUEXT.INVLPG_MULTI;
+        if (multi && !vcpuMaskOk(dom, arg2)) { rc = -EFAULT; break; }
+        if (hv.current !== dom) break;
+        if (cmd === MMUEXT.TLB_FLUSH_LOCAL || cmd === MMUEXT.TLB_FLUSH_MULTI || cmd === MMUEXT.TLB_FLUSH_ALL) hv.cpu.flushTlb();
+        else hv.cpu.invlpg(arg1);
         break;
+      }
       case MMUEXT.FLUSH_CACHE:
       case MMUEXT.FLUSH_CACHE_GLOBAL:
         break;

@@ -3,7 +3,7 @@
 // timer, sched_op's remote and compat forms.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
+import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, MMUEXT, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
 import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
 import { SI } from '../shared_info.js';
 import { auditMemory } from '../audit.js';
@@ -24,6 +24,19 @@ describe('update_va_mapping and update_va_mapping_otherdomain', () => {
     expect(get32(d, SPARE_VA)).toBe(0xfeedf00d);
     expect(call(hv, d, H.update_va_mapping, SPARE_VA, 0, 0, UVMF.TLB_FLUSH)).toBe(0);
     expect(d.guest.read32(SPARE_VA)).toBeNull();
+    // A VCPU mask pointer in the flags must be readable (-EFAULT after the update, as Xen); UVMF_ALL needs none.
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 0, UVMF.INVLPG | 0xfbfff000)).toBe(EFAULT);
+    expect(get32(d, SPARE_VA)).toBe(0xfeedf00d);
+    put(d, SCRATCH, [1]);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 0, UVMF.TLB_FLUSH | SCRATCH)).toBe(0);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 0, UVMF.TLB_FLUSH | UVMF.ALL)).toBe(0);
+    expect(call(hv, d, H.update_va_mapping, SPARE_VA, (mine << 12) | 7, 0, UVMF.NONE | 0xfbfff000)).toBe(0); // no flush, no mask read
+    // mmuext_op's _MULTI flushes read their mask from arg2.
+    const ext = (cmd: number, arg1: number, arg2: number) => { put(d, SCRATCH + 32, [cmd, arg1, arg2]); return call(hv, d, H.mmuext_op, SCRATCH + 32, 1, 0, DOMID.SELF); };
+    expect(ext(MMUEXT.TLB_FLUSH_MULTI, 0, 0xfbfff000)).toBe(EFAULT);
+    expect(ext(MMUEXT.INVLPG_MULTI, SPARE_VA, 0xfbfff000)).toBe(EFAULT);
+    expect(ext(MMUEXT.INVLPG_MULTI, SPARE_VA, SCRATCH)).toBe(0);
+    expect(ext(MMUEXT.TLB_FLUSH_ALL, 0, 0xfbfff000)).toBe(0);
     expect(auditMemory(hv)).toEqual([]);
   });
 
