@@ -74,6 +74,13 @@ export function schedYield(hv: Hypervisor, dom: Domain): number {
   return 0;
 }
 
+/** Codes set with SCHEDOP_shutdown_code (Xen's d->shutdown_code before the shutdown itself). */
+const presetCodes = new WeakMap<Domain, number>();
+
+function shutdown(hv: Hypervisor, dom: Domain, reason: number): void {
+  hv.shutdownDomain(dom, presetCodes.get(dom) ?? reason);
+}
+
 /** __HYPERVISOR_sched_op(cmd, arg). */
 export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number): number {
   switch (cmd) {
@@ -83,7 +90,14 @@ export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number)
       const b = dom.guest.read(arg, sched_shutdown.size);
       if (!b) return -EFAULT;
       // Xen takes the reason as a u8 and accepts any value (the toolstack decides what an unknown one means).
-      hv.shutdownDomain(dom, new DataView(b.buffer).getUint32(0, true) & 0xff);
+      shutdown(hv, dom, new DataView(b.buffer).getUint32(0, true) & 0xff);
+      return 0;
+    }
+    case SCHEDOP.shutdown_code: {
+      // Records the reason a later shutdown will report; the first one recorded wins, as in Xen.
+      const b = dom.guest.read(arg, sched_shutdown.size);
+      if (!b) return -EFAULT;
+      if (!presetCodes.has(dom)) presetCodes.set(dom, new DataView(b.buffer).getUint32(0, true) & 0xff);
       return 0;
     }
     case SCHEDOP.poll: {
@@ -112,7 +126,7 @@ export function doSchedOpCompat(hv: Hypervisor, dom: Domain, cmd: number, arg: n
     case SCHEDOP.yield: return schedYield(hv, dom);
     case SCHEDOP.block: return block(hv, dom);
     case SCHEDOP.shutdown:
-      hv.shutdownDomain(dom, arg & 0xff);
+      shutdown(hv, dom, arg & 0xff);
       return 0;
     default:
       return -ENOSYS;

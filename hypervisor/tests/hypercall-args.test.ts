@@ -169,6 +169,19 @@ describe('sched_op: remote and compat forms', () => {
     expect(call(hv, b, H.sched_op_compat, SCHEDOP.shutdown, 0x101)).toBe(0);
     expect([b.shutdownCode, b.shutdownReason]).toEqual([1, 'reboot']);
   });
+
+  it('SCHEDOP_shutdown_code sets the reason a later shutdown reports; the first code set wins', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    put(a, SCRATCH, [3]);
+    expect(call(hv, a, H.sched_op, SCHEDOP.shutdown_code, SCRATCH)).toBe(0);
+    put(a, SCRATCH, [1]);
+    expect(call(hv, a, H.sched_op, SCHEDOP.shutdown_code, SCRATCH)).toBe(0);
+    expect(call(hv, a, H.sched_op, SCHEDOP.shutdown_code, 0xfc000000)).toBe(EFAULT);
+    expect(a.state).toBe('running');
+    put(a, SCRATCH, [0]);
+    expect(call(hv, a, H.sched_op, SCHEDOP.shutdown, SCRATCH)).toBe(0);
+    expect([a.state, a.shutdownCode, a.shutdownReason]).toEqual(['shutdown', 3, 'crash']);
+  });
 });
 
 describe('mmu_update MMU_MACHPHYS_UPDATE', () => {
