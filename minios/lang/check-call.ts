@@ -4,7 +4,7 @@ import ts from 'typescript';
 import { errorAt } from './diagnostics.js';
 import { checkIntrinsic, intrinsicNames } from './check-intrinsics.js';
 import {
-  addOffset, coerce, convert, defaultType, funcType, isConst, lookupName, mk, scaleIndex, checkExpr, type Ctx,
+  addOffset, coerce, convert, defaultType, funcType, isConst, lookupName, mk, reinterpret, scaleIndex, checkExpr, type Ctx,
 } from './check-expr.js';
 import type { Expr } from './ir.js';
 import { i32, intTypes, isAddress, sameType, sizeOf, typeName, u32, wrapTo, type KType } from './types.js';
@@ -89,7 +89,7 @@ function checkConversion(ctx: Ctx, node: ts.CallExpression, to: KType): Expr {
   }
   if (from.k === 'bool') return convert(e, to);
   if (isAddress(from)) {
-    if (to.k === 'int' && to.bits === 32) return { ...e, type: to } as Expr;
+    if (to.k === 'int' && to.bits === 32) return reinterpret(e, to);
     throw errorAt(node, `an address is 32 bits: convert it with u32(p), not ${typeName(to)}(p)`);
   }
   throw errorAt(argNode, `cannot convert ${typeName(from)} to ${typeName(to)}`);

@@ -86,6 +86,18 @@ function widens(from: KType, to: KType): boolean {
   return from.signed === to.signed || (!from.signed && to.signed);
 }
 
+/**
+ * The same 32-bit value seen as another type (an i32 count as u32, an integer as a pointer). An operation keeps the
+ * type it was checked at (i / 2 of an i32 stays a signed division even when its result is used as a u32), so anything
+ * but a leaf is wrapped in a conversion, which between 32-bit types emits nothing.
+ */
+export function reinterpret(e: Expr, to: KType): Expr {
+  if (e.k === 'const' || e.k === 'load' || e.k === 'symaddr' || e.k === 'frameaddr' || e.k === 'addr' || e.k === 'call' || e.k === 'callptr') {
+    return { ...e, type: to } as Expr;
+  }
+  return { k: 'convert', type: to, from: e.type, e };
+}
+
 function convert(e: Expr, to: KType): Expr {
   if (isConst(e) && to.k === 'int') return mk.const(to, wrapTo(e.value, to));
   return { k: 'convert', type: to, from: e.type, e };
@@ -362,7 +374,7 @@ export function checkAccess(ctx: Ctx, node: ts.Expression): Access | undefined {
 export function scaleIndex(idx: Expr, size: number, node: ts.Node): Expr {
   if (idx.type.k !== 'int' || idx.type.bits === 64) throw errorAt(node, `an index must be an integer of at most 32 bits, not ${typeName(idx.type)}`, 'convert it: u32(i)');
   const i32v = idx.type.bits === 32 ? idx : convert(idx, idx.type.signed ? i32 : u32);
-  const asU: Expr = { ...i32v, type: u32 } as Expr;
+  const asU: Expr = reinterpret(i32v, u32);
   if (size === 1) return asU;
   return { k: 'binary', type: u32, op: '*', a: asU, b: mk.const(u32, BigInt(size)) };
 }
@@ -587,7 +599,7 @@ function shift(op: BinOp, a: Expr, b: Expr, node: ts.Node): Expr {
   if (a.type.k !== 'int') throw errorAt(nodeLeft(node), `'${op}' needs an integer, not ${typeName(a.type)}`);
   if (b.type.bits === 64) b = convert(b, u32);
   else if (b.type.bits !== 32) b = convert(b, u32);
-  else b = { ...b, type: u32 } as Expr;
+  else b = reinterpret(b, u32);
   if (isConst(a) && isConst(b)) return mk.const(a.type, foldBinary(op, a.value, b.value, a.type)!);
   return { k: 'binary', type: a.type, op, a, b };
 }
@@ -652,7 +664,7 @@ function compound(ctx: Ctx, target: ts.Expression, op: BinOp, rhs: ts.Expression
     if (value.type.k === 'lit') value = mk.const(u32, BigInt.asUintN(32, (value as { value: bigint }).value));
     if (value.type.k !== 'int') throw errorAt(rhs, `a shift count must be an integer, not ${typeName(value.type)}`);
     if (value.type.bits !== 32) value = convert(value, u32);
-    else value = { ...value, type: u32 } as Expr;
+    else value = reinterpret(value, u32);
   } else value = coerce(value, t, rhs, `right operand of '${op}='`);
   if ((op === '/' || op === '%') && isConst(value) && value.value === 0n) throw errorAt(rhs, 'division by zero');
   return { k: 'update', type: t, place, op, value, post: false };

@@ -2,7 +2,7 @@
 import ts from 'typescript';
 import { errorAt } from './diagnostics.js';
 import { resolveType } from './check-types.js';
-import { checkAccess, checkExpr, coerce, condition, isConst, mk, type Ctx } from './check-expr.js';
+import { checkAccess, checkExpr, coerce, condition, isConst, mk, reinterpret, type Ctx } from './check-expr.js';
 import type { Expr, Local } from './ir.js';
 import { bool, i32, isAddress, sizeOf, typeName, u32, u64, u8, voidT, type KType } from './types.js';
 
@@ -57,8 +57,8 @@ export function checkIntrinsic(ctx: Ctx, node: ts.CallExpression, name: string):
       if (name === 'ref' && t.k !== 'struct') throw errorAt(node, `ref<T> needs a struct type, not ${typeName(t)}`, 'use ptr<T> for other types');
       const to: KType = name === 'ptr' ? { k: 'ptr', to: t } : t;
       if (e.type.k === 'lit' && isConst(e)) return mk.const(to, BigInt.asUintN(32, e.value));
-      if (e.type.k === 'int' && e.type.bits === 32) return { ...e, type: to } as Expr;
-      if (isAddress(e.type)) return { ...e, type: to } as Expr;
+      if (e.type.k === 'int' && e.type.bits === 32) return reinterpret(e, to);
+      if (isAddress(e.type)) return reinterpret(e, to);
       throw errorAt(a, `${name}<T>(x) needs a 32-bit integer or an address, not ${typeName(e.type)}`, e.type.k === 'int' ? 'convert it first: u32(x)' : undefined);
     }
     case 'addr_of': {

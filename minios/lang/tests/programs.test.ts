@@ -341,3 +341,24 @@ export function atomics(): u32 { log = 0; cmpxchg(at(1), step(2), step(3)); vola
     }
   });
 });
+
+describe('a signed operation used where a u32 is expected stays signed', () => {
+  const k = KernelRunner.of({
+    'signed.ts': `const buf = static_buffer<u32>(16);
+export function fill(): void { for (let i: u32 = 0; i < 16; i++) buf[i] = i * 10; }
+export function count(c: u32, a: i32): u32 { return c >>> (a / 6); }
+export function count_assign(c: u32, a: i32): u32 { let x: u32 = c; x >>= a >> 1; return x; }
+export function index(a: i32): u32 { const p = buf.add(8); return p[a / 2]; }
+export function address(a: i32): u32 { return u32(ptr<u8>(a / 2)); }
+export function pointer_add(a: i32): u32 { return buf.add(8).add(a % 3)[0]; }
+`,
+  });
+  it('in a shift count, an index, a pointer and an element offset (they were unsigned divisions and shifts)', () => {
+    k.call('fill');
+    expect(k.call('count', [0x80000000, -12 >>> 0]).eax).toBe(2); // -12 / 6 = -2, & 31 = 30
+    expect(k.call('count_assign', [0x80000000, -4 >>> 0]).eax).toBe(2); // -4 >> 1 = -2
+    expect(k.call('index', [-4 >>> 0]).eax).toBe(60); // p[-2] = buf[6]
+    expect(k.call('address', [-8 >>> 0]).eax).toBe(0xfffffffc);
+    expect(k.call('pointer_add', [-5 >>> 0]).eax).toBe(60); // -5 % 3 = -2
+  });
+});
