@@ -3,7 +3,8 @@
 // sched_op / sched_op_compat hypercalls (yield, block, shutdown, poll).
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
-import { SCHEDOP, XEN_ERRNO } from './public/xen.js';
+import { SCHEDOP, SHUTDOWN, XEN_ERRNO } from './public/xen.js';
+import type { Timer } from './timers.js';
 import { sched_poll, sched_shutdown } from './public/structs.js';
 import { SI } from './shared_info.js';
 
@@ -54,7 +55,7 @@ export class RoundRobinScheduler implements Scheduler {
   charge(): void {}
 }
 
-const { EFAULT, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
+const { EFAULT, EINVAL, ENOSPC, ENOSYS, EPERM, ESRCH } = XEN_ERRNO;
 
 /** SCHEDOP_block: clear the upcall mask and sleep unless an event is already pending. */
 export function block(hv: Hypervisor, dom: Domain): number {
@@ -79,6 +80,43 @@ const presetCodes = new WeakMap<Domain, number>();
 
 function shutdown(hv: Hypervisor, dom: Domain, reason: number): void {
   hv.shutdownDomain(dom, presetCodes.get(dom) ?? reason);
+}
+
+/** Xen's NR_DOMAIN_WATCHDOG_TIMERS. */
+export const NR_WATCHDOGS = 2;
+const watchdogs = new WeakMap<Domain, (Timer | undefined)[]>();
+
+/**
+ * SCHEDOP_watchdog as Xen's domain_watchdog: id 0 arms a free watchdog and returns its id
+ * (1..2, -ENOSPC when both are armed); id N re-arms it with `timeout` seconds, or disarms
+ * it when the timeout is 0 (-EINVAL for an id not armed). One that expires shuts the
+ * domain down with SHUTDOWN_watchdog.
+ */
+function domainWatchdog(hv: Hypervisor, dom: Domain, id: number, timeout: number): number {
+  let slots = watchdogs.get(dom);
+  if (!slots) { slots = []; watchdogs.set(dom, slots); }
+  const arm = (i: number) => {
+    const old = slots[i];
+    if (old) hv.timers.remove(old);
+    const t: Timer = {
+      deadline: hv.clock.instructionsAt(hv.clock.ns() + BigInt(timeout) * 1_000_000_000n), domid: dom.domid,
+      fire: () => { hv.trace(`d${dom.domid} watchdog ${i + 1} expired`); shutdown(hv, dom, SHUTDOWN.watchdog); },
+    };
+    slots[i] = t;
+    hv.timers.add(t);
+  };
+  if (id === 0) {
+    for (let i = 0; i < NR_WATCHDOGS; i++) {
+      if (slots[i]) continue;
+      arm(i);
+      return i + 1;
+    }
+    return -ENOSPC;
+  }
+  const i = id - 1;
+  if (i >= NR_WATCHDOGS || !slots[i]) return -EINVAL;
+  if (timeout === 0) { hv.timers.remove(slots[i]!); slots[i] = undefined; } else arm(i);
+  return 0;
 }
 
 /** __HYPERVISOR_sched_op(cmd, arg). */
@@ -106,6 +144,13 @@ export function doSchedOp(hv: Hypervisor, dom: Domain, cmd: number, arg: number)
       const v = new DataView(b.buffer);
       return hv.events.poll(dom, v.getUint32(0, true), v.getUint32(4, true),
         v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32);
+    }
+    case SCHEDOP.watchdog: {
+      // struct sched_watchdog { uint32_t id; uint32_t timeout; } (seconds).
+      const b = dom.guest.read(arg, 8);
+      if (!b) return -EFAULT;
+      const v = new DataView(b.buffer);
+      return domainWatchdog(hv, dom, v.getUint32(0, true), v.getUint32(4, true));
     }
     case SCHEDOP.remote_shutdown: {
       // struct sched_remote_shutdown { domid_t domain_id; unsigned int reason; }: a toolstack

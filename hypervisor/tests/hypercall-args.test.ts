@@ -170,6 +170,24 @@ describe('sched_op: remote and compat forms', () => {
     expect([b.shutdownCode, b.shutdownReason]).toEqual([1, 'reboot']);
   });
 
+  it('SCHEDOP_watchdog arms two watchdogs, re-arms and disarms them; one that expires shuts the domain down', () => {
+    const { hv, doms: [a] } = makeDomains(1);
+    const dog = (id: number, timeout: number) => { put(a, SCRATCH, [id, timeout]); return call(hv, a, H.sched_op, SCHEDOP.watchdog, SCRATCH); };
+    expect(dog(0, 2)).toBe(1);
+    expect(dog(0, 3)).toBe(2);
+    expect(dog(0, 3)).toBe(-28); // -ENOSPC: NR_DOMAIN_WATCHDOG_TIMERS is 2
+    expect(dog(3, 1)).toBe(EINVAL);
+    expect(dog(2, 0)).toBe(0); // disarmed
+    expect(dog(2, 5)).toBe(EINVAL);
+    expect(dog(1, 4)).toBe(0); // re-armed: now due at 4 s
+    expect(call(hv, a, H.sched_op, SCHEDOP.watchdog, 0xfc000000)).toBe(EFAULT);
+    const fireUpTo = (s: number) => { const n = hv.clock.instructionsAt(BigInt(s * 1e9)); hv.clock.instructions = n; for (const t of hv.timers.due(n)) t.fire(); };
+    fireUpTo(3.9);
+    expect(a.state).toBe('running');
+    fireUpTo(4);
+    expect([a.state, a.shutdownCode]).toEqual(['shutdown', 4]); // SHUTDOWN_watchdog
+  });
+
   it('SCHEDOP_shutdown_code sets the reason a later shutdown reports; the first code set wins', () => {
     const { hv, doms: [a] } = makeDomains(1);
     put(a, SCRATCH, [3]);
