@@ -263,13 +263,16 @@ function decCount(c: Cpu, i: Insn): void {
 function repeat(c: Cpu, i: Insn, step: () => void, cmp: boolean): void {
   if (i.rep === 0) { step(); return; }
   // Bound the work per execution so that budgets and exits stay timely; the
-  // instruction re-executes (EIP rewound) while ECX is non-zero.
+  // instruction re-executes (EIP rewound) while ECX is non-zero. Under
+  // EFLAGS.TF each iteration is a step of its own (a #DB after each, with EIP
+  // at the instruction until the last), as on hardware.
+  const limit = c.flags & 0x100 ? 1 : 4096;
   let n = 0;
   while (count(c, i) !== 0) {
     step();
     decCount(c, i);
     if (cmp && (i.rep === 1 ? !c.zf() : c.zf())) return;
-    if (++n >= 4096 && count(c, i) !== 0) { c.eip = c.insnEip; return; }
+    if (++n >= limit && count(c, i) !== 0) { c.eip = c.insnEip; return; }
   }
 }
 

@@ -254,6 +254,15 @@ describe('single-step and PAE', () => {
       expect(m.clock.instructions).toBe(2);
     }
   });
+  it('a rep string instruction under EFLAGS.TF traps after each iteration, EIP at it until the last', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.mem.writeBytes(CODE, nasm('rep stosb\nnop', CODE));
+    m.cpu.regs[1] = 3; m.cpu.regs[7] = 0x20000;
+    m.cpu.claimException(1, true);
+    m.cpu.setEflags(0x102);
+    const stops = [1, 2, 3].map(() => { const e = m.cpu.run(10); return [e.kind === 'exception' && e.insnEip, m.cpu.eip, m.cpu.regs[1]]; });
+    expect(stops).toEqual([[CODE, CODE, 2], [CODE, CODE, 1], [CODE + 2, CODE + 2, 0]]);
+  });
   it('int n under EFLAGS.TF enters its handler with TF clear and no #DB', () => {
     const m = makeMachine({ cpl: 3 });
     m.mem.writeBytes(CODE, nasm('int 0x80', CODE));

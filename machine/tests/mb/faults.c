@@ -6,7 +6,8 @@
    where on the ring-0 stack the frame sits (so a missing or extra error code
    shows), CR2 for #PF and DR6 for #DB (also a single step over mov ss, which
    holds the trap back one instruction, over int n, which enters its handler
-   without a trap, and over a fault). The two outputs must agree line for line.
+   without a trap, over a fault, over rep movsb, which traps after each
+   iteration, and over a popf that clears TF, which still traps). The two outputs must agree line for line.
    (#AC is not here: QEMU's TCG does not raise it; exceptions.test.ts checks it
    against the SDM.) */
 #include "lib.h"
@@ -25,7 +26,8 @@ u32 rodata[1024] __attribute__((aligned(4096)));   /* read-only page */
 u32 absent[1024] __attribute__((aligned(4096)));   /* not-present page */
 u32 bounds[2] = {10, 20};
 u8 scratch[16] __attribute__((aligned(16)));
-volatile u32 resume;
+volatile u32 resume, keep_tf;
+u8 strbuf[16];
 
 static unsigned long long seg(u32 base, u32 limit, u32 access, u32 flags) {
   return (unsigned long long)(limit & 0xffff) | ((unsigned long long)(base & 0xffffff) << 16) |
@@ -55,7 +57,8 @@ void trap(struct frame *f) {
   if (f->vec == 14) { u32 cr2; __asm__ volatile("mov %%cr2, %0" : "=r"(cr2)); puts_serial(" cr2 "); puthex(cr2); }
   if (f->vec == 1) {
     u32 dr6; __asm__ volatile("mov %%dr6, %0" : "=r"(dr6)); puts_serial(" dr6 "); puthex(dr6 & 0x4000);
-    f->eflags &= ~0x100u;          /* stop single-stepping */
+    puts_serial(" ecx "); puthex(((u32 *)f)[-2]);   /* saved by pusha, just below the vector */
+    if (keep_tf) keep_tf--; else f->eflags &= ~0x100u;   /* stop single-stepping, or take a few more steps */
   }
   if (f->vec == 7) __asm__ volatile("clts");
   putc_serial('\n');
@@ -67,8 +70,8 @@ void trap(struct frame *f) {
 #define STUBE(n) ".globl s" #n "\ns" #n ": push $" #n "\njmp common\n"
 __asm__(STUB(0) STUB(1) STUB(3) STUB(4) STUB(5) STUB(6) STUB(7) STUBE(8) STUBE(10) STUBE(11) STUBE(12) STUBE(13) STUBE(14)
         ".globl s80\ns80: push %eax\npush $0x80\njmp common\n"
-        "common: push %ds\npush %es\nmov $0x10, %ax\nmov %ax, %ds\nmov %ax, %es\n"
-        "lea 8(%esp), %eax\npush %eax\ncall trap\nadd $4, %esp\npop %es\npop %ds\nadd $8, %esp\niret\n");
+        "common: pusha\npush %ds\npush %es\nmov $0x10, %ax\nmov %ax, %ds\nmov %ax, %es\n"
+        "lea 40(%esp), %eax\npush %eax\ncall trap\nadd $4, %esp\npop %es\npop %ds\npopa\nadd $8, %esp\niret\n");
 extern char s0[], s1[], s3[], s4[], s5[], s6[], s7[], s8[], s10[], s11[], s12[], s13[], s14[], s80[];
 
 /* Ring-3 code. Each fault probe stores where to continue in `resume` first. */
@@ -79,6 +82,9 @@ __asm__(".globl user\nuser:\n"
         "mov %ss, %ax\npushf\norl $0x100, (%esp)\npopf\nmov %ax, %ss\nnop\nnop\n"    /* mov ss holds #DB back one instruction */
         "mov $0xfe, %eax\npushf\norl $0x100, (%esp)\npopf\nint $0x80\nnop\nnop\n"      /* no #DB after int n: after the nop iret returns to */
         "movl $1f, resume\npushf\norl $0x100, (%esp)\npopf\nud2\n1: nop\nnop\n"       /* a fault while stepping: #UD, then #DB after the nop */
+        "movl $2, keep_tf\nmov $strbuf, %esi\nmov $strbuf+8, %edi\nmov $3, %ecx\n"
+        "pushf\norl $0x100, (%esp)\npopf\nrep movsb\nnop\n"                           /* a step per iteration of rep */
+        "pushf\npushf\norl $0x100, (%esp)\npopf\npopf\nnop\n"                        /* a popf clearing TF traps after itself */
         "int3\n"                                                                     /* #BP (trap) */
         "mov $0x7fffffff, %eax\nadd $1, %eax\ninto\n"                               /* #OF (trap) */
         "movl $1f, resume\nmov $30, %eax\nbound %eax, bounds\n1:\n"                 /* #BR */
