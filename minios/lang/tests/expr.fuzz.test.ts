@@ -1,4 +1,5 @@
-// Random expression trees at each integer type, three ways: compiled and run on the machine with the operands as
+// Random expression trees at each integer type (with explicit conversions from every type and implicitly widened
+// narrower operands inside), three ways: compiled and run on the machine with the operands as
 // parameters, folded by the compiler with the operands as typed constants, and evaluated here with BigInt at the
 // type's width (the language's rules: every operation at its operands' type, shifts at the left operand's type with
 // the count masked as the x86 masks it). Seeded (XENLAB_FUZZ_SEED=n for another seed); XENLAB_FUZZ_LONG=1 runs many
@@ -21,7 +22,11 @@ type Node =
   | { k: 'bin'; op: string; a: Node; b: Node }
   | { k: 'div'; op: '/' | '%'; a: Node; b: Node }
   | { k: 'un'; op: '-' | '~'; a: Node }
-  | { k: 'sel'; cmp: string; a: Node; b: Node; x: Node; y: Node };
+  | { k: 'sel'; cmp: string; a: Node; b: Node; x: Node; y: Node }
+  /** An explicit conversion T(x) of a value of another type (truncate, then extend as C does). */
+  | { k: 'conv'; from: T; a: Node }
+  /** An operator with one operand of a narrower type that widens implicitly (u8 + u32), on either side. */
+  | { k: 'wide'; op: string; a: Node; nt: T; b: Node; swap: boolean };
 
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
@@ -41,15 +46,27 @@ function edge(t: T, r: (n: number) => number): bigint {
   return wrap(t, v);
 }
 
-function gen(t: T, r: (n: number) => number, depth: number): Node {
-  if (depth === 0 || r(4) === 0) return r(3) === 0 ? { k: 'lit', v: edge(t, r) } : { k: 'var', i: r(3) };
+/** A tree of type t; the variables a, b, c have type `root` (converted when t differs). */
+function gen(t: T, root: T, r: (n: number) => number, depth: number): Node {
+  if (depth === 0 || r(4) === 0) {
+    if (r(3) === 0) return { k: 'lit', v: edge(t, r) };
+    const v: Node = { k: 'var', i: r(3) };
+    return t === root ? v : { k: 'conv', from: root, a: v };
+  }
   const d = depth - 1;
-  switch (r(9)) {
+  const narrower = types.filter((n) => n.bits < t.bits && (n.signed === t.signed || !n.signed));
+  switch (r(11)) {
     case 0: case 1: case 2: case 3:
-      return { k: 'bin', op: ['+', '-', '*', '&', '|', '^', '<<', '>>', '>>>'][r(9)], a: gen(t, r, d), b: gen(t, r, d) };
-    case 4: return { k: 'div', op: r(2) ? '/' : '%', a: gen(t, r, d), b: gen(t, r, d) };
-    case 5: return { k: 'un', op: r(2) ? '-' : '~', a: gen(t, r, d) };
-    default: return { k: 'sel', cmp: ['==', '!=', '<', '<=', '>', '>='][r(6)], a: gen(t, r, d), b: gen(t, r, d), x: gen(t, r, d), y: gen(t, r, d) };
+      return { k: 'bin', op: ['+', '-', '*', '&', '|', '^', '<<', '>>', '>>>'][r(9)], a: gen(t, root, r, d), b: gen(t, root, r, d) };
+    case 4: return { k: 'div', op: r(2) ? '/' : '%', a: gen(t, root, r, d), b: gen(t, root, r, d) };
+    case 5: return { k: 'un', op: r(2) ? '-' : '~', a: gen(t, root, r, d) };
+    case 6: { const from = types[r(types.length)]; return { k: 'conv', from, a: gen(from, root, r, d) }; }
+    case 7: {
+      if (!narrower.length) return gen(t, root, r, depth);
+      const nt = narrower[r(narrower.length)];
+      return { k: 'wide', op: ['+', '-', '*', '&', '|', '^'][r(6)], a: gen(t, root, r, d), nt, b: gen(nt, root, r, d), swap: r(2) === 1 };
+    }
+    default: return { k: 'sel', cmp: ['==', '!=', '<', '<=', '>', '>='][r(6)], a: gen(t, root, r, d), b: gen(t, root, r, d), x: gen(t, root, r, d), y: gen(t, root, r, d) };
   }
 }
 
@@ -65,6 +82,8 @@ function text(t: T, n: Node): string {
     case 'div': return `(${text(t, n.a)} ${n.op} ((${text(t, n.b)} & ${lit(7n)}) + ${lit(2n)}))`;
     case 'un': return `(${n.op}${text(t, n.a)})`;
     // a < b is written b > a: TypeScript would read `x < (y) => ...`-like text as the start of type arguments
+    case 'conv': return `${t.name}(${text(n.from, n.a)})`;
+    case 'wide': return n.swap ? `(${text(n.nt, n.b)} ${n.op} ${text(t, n.a)})` : `(${text(t, n.a)} ${n.op} ${text(n.nt, n.b)})`;
     case 'sel': return n.cmp === '<'
       ? `(${text(t, n.b)} > ${text(t, n.a)} ? ${text(t, n.x)} : ${text(t, n.y)})`
       : `(${text(t, n.a)} ${n.cmp} ${text(t, n.b)} ? ${text(t, n.x)} : ${text(t, n.y)})`;
@@ -95,6 +114,12 @@ function evaluate(t: T, n: Node, env: bigint[]): bigint {
       return wrap(t, n.op === '/' ? a / b : a % b);
     }
     case 'un': return wrap(t, n.op === '-' ? -evaluate(t, n.a, env) : ~evaluate(t, n.a, env));
+    case 'conv': return wrap(t, evaluate(n.from, n.a, env));
+    case 'wide': {
+      const a = evaluate(t, n.a, env), b = evaluate(n.nt, n.b, env); // b, in its narrower range, is the same value at t
+      const [x, y] = n.swap ? [b, a] : [a, b];
+      return wrap(t, { '+': x + y, '-': x - y, '*': x * y, '&': x & y, '|': x | y, '^': x ^ y }[n.op]!);
+    }
     case 'sel': {
       const a = evaluate(t, n.a, env), b = evaluate(t, n.b, env);
       const c = { '==': a === b, '!=': a !== b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b }[n.cmp]!;
@@ -111,7 +136,7 @@ describe('random expressions: machine, constant folding and BigInt agree', () =>
   for (const t of types) {
     it(`${perType} expressions over ${t.name}`, () => {
       const r = rng(Number(process.env.XENLAB_FUZZ_SEED ?? 0x5eed) + t.bits * 3 + (t.signed ? 1 : 0));
-      const cases = Array.from({ length: perType }, () => ({ tree: gen(t, r, 4), env: [edge(t, r), edge(t, r), edge(t, r)] }));
+      const cases = Array.from({ length: perType }, () => ({ tree: gen(t, t, r, 4), env: [edge(t, r), edge(t, r), edge(t, r)] }));
       let src = '';
       cases.forEach(({ tree, env }, i) => {
         const body = text(t, tree);
