@@ -127,3 +127,21 @@ describe('restartable faults against QEMU', () => {
     expect(out).toMatch(/probe 0 [^\n]*\n {2}eax a0a0a0a0 ebx b0b0b0b0 ecx 00000003/); // ... with two of five dwords done
   });
 });
+
+describe('descriptor checks against QEMU', () => {
+  it('prints what QEMU prints for the segs kernel (lar/lsl/verr/verw on every descriptor type, DPL, RPL, GDT and LDT, from ring 0 and ring 3)', () => {
+    const elf = buildKernel('segs');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x2f });
+    // Both rings ran every selector, and the table holds passes and failures of each instruction.
+    expect(out.match(/^ring0 /gm)).toHaveLength(122);
+    expect(out.match(/^ring3 /gm)).toHaveLength(122);
+    expect(new Set(out.match(/zf 0000000[0-9a-f]/g))).toEqual(new Set(['zf 00000000', 'zf 00000001', 'zf 00000003', 'zf 00000007', 'zf 0000000f']));
+  });
+});
