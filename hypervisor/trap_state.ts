@@ -12,6 +12,8 @@ export class TrapState {
   eventEip = 0;
   failsafeCs = 0;
   failsafeEip = 0;
+  /** CALLBACKF_mask_events given when the failsafe callback was registered. */
+  failsafeMasksEvents = false;
   nmiEip = 0;
   /** Virtual CR0.TS set by fpu_taskswitch. */
   fpuTs = false;

@@ -179,7 +179,7 @@ function registerCallback(dom: Domain, type: number, flags: number, cs: number, 
   const t = dom.traps;
   switch (type) {
     case CALLBACKTYPE.event: t.eventCs = fixupSelector(cs); t.eventEip = eip >>> 0; return 0;
-    case CALLBACKTYPE.failsafe: t.failsafeCs = fixupSelector(cs); t.failsafeEip = eip >>> 0; return 0;
+    case CALLBACKTYPE.failsafe: t.failsafeCs = fixupSelector(cs); t.failsafeEip = eip >>> 0; t.failsafeMasksEvents = flags !== 0; return 0;
     case CALLBACKTYPE.nmi: t.nmiEip = eip >>> 0; return 0;
     default: void flags; return -EINVAL;
   }
@@ -202,6 +202,41 @@ function doCallbackOp(dom: Domain, cmd: number, arg: number): number {
   return -ENOSYS;
 }
 
+/**
+ * Returning to the guest failed on a bad selector (Xen's exit path faults and runs the failsafe
+ * callback): with a failsafe callback, the frame that could not be used goes on the ring-1
+ * stack below `top` with the data selectors under it, [DS, ES, FS, GS, EIP, CS, EFLAGS
+ * (, ESP, SS)] from the lowest address (what Linux's xen_failsafe_callback pops), and the guest
+ * continues at the callback; without one the domain is crashed, as Xen does.
+ */
+function failsafe(hv: Hypervisor, dom: Domain, what: string, top: number, back: { eip: number; cs: number; eflags: number; esp?: number; ss?: number }): typeof NO_RESULT {
+  const t = dom.traps;
+  const ctx = dom.ctx;
+  const target = t.failsafeEip ? loadGuestSelector(hv, dom, t.failsafeCs, true) : null;
+  if (!target || (target.selector & 3) !== 1) {
+    hv.crashDomain(dom, `${what}${t.failsafeEip ? ', and the failsafe callback has an unusable code selector' : ' (no failsafe callback registered)'}`);
+    return NO_RESULT;
+  }
+  const si = (dom.sharedInfoMfn << 12) + SI.upcallMask(0);
+  const mask = hv.mem.read8(si);
+  const words = [Seg.DS, Seg.ES, Seg.FS, Seg.GS].map((s) => ctx.segs[s].selector);
+  words.push(back.eip >>> 0, (back.cs & 0xffff) | (mask << 16), back.eflags >>> 0);
+  if (back.esp !== undefined) words.push(back.esp >>> 0, (back.ss ?? 0) & 0xffff);
+  const bytes = new Uint8Array(words.length * 4);
+  words.forEach((w, i) => new DataView(bytes.buffer).setUint32(i * 4, w >>> 0, true));
+  const esp = (top - bytes.length) >>> 0;
+  if (!dom.guest.write((ctx.segs[Seg.SS].base + esp) >>> 0, bytes)) {
+    hv.crashDomain(dom, `${what}: cannot write the failsafe frame at 0x${esp.toString(16)}`);
+    return NO_RESULT;
+  }
+  ctx.regs[Reg.ESP] = esp;
+  ctx.segs[Seg.CS] = target;
+  ctx.eip = t.failsafeEip;
+  if (t.failsafeMasksEvents) hv.mem.write8(si, 1);
+  hv.trace(`d${dom.domid} failsafe callback: ${what}`);
+  return NO_RESULT;
+}
+
 /** The iret hypercall: pops eax, eip, cs, eflags [, esp, ss] from the guest stack (after the stub's push). */
 function doIret(hv: Hypervisor, dom: Domain): number | typeof NO_RESULT {
   const ctx = dom.ctx;
@@ -211,16 +246,23 @@ function doIret(hv: Hypervisor, dom: Domain): number | typeof NO_RESULT {
   const v = new DataView(b.buffer);
   const eax = v.getUint32(0, true), eip = v.getUint32(4, true), cs = fixupSelector(v.getUint32(8, true)), eflags = v.getUint32(12, true);
   const code = loadGuestSelector(hv, dom, cs, true);
-  if (!code || (cs & 3) === 2) { hv.crashDomain(dom, `iret hypercall: bad code selector 0x${cs.toString(16)}`); return NO_RESULT; }
   let esp = (sp + 16) >>> 0;
   let ss = ctx.segs[Seg.SS];
+  let userSs: number | undefined;
   if ((cs & 3) === 3) {
     const u = dom.guest.read(sp + 16, 8);
     if (!u) { hv.crashDomain(dom, 'iret hypercall: the ring-3 part of the frame is not readable'); return NO_RESULT; }
     const uv = new DataView(u.buffer);
     esp = uv.getUint32(0, true);
-    const s = loadGuestSelector(hv, dom, uv.getUint32(4, true), false);
-    if (!s || (s.selector & 3) !== 3) { hv.crashDomain(dom, 'iret hypercall: bad ring-3 stack selector'); return NO_RESULT; }
+    userSs = uv.getUint32(4, true);
+  }
+  ctx.regs[Reg.EAX] = eax;
+  const back = { eip, cs, eflags, ...(userSs !== undefined ? { esp, ss: userSs } : {}) };
+  const top = (sp + (userSs !== undefined ? 24 : 16)) >>> 0;
+  if (!code || (cs & 3) === 2) return failsafe(hv, dom, `iret hypercall: bad code selector 0x${cs.toString(16)}`, top, back);
+  if (userSs !== undefined) {
+    const s = loadGuestSelector(hv, dom, userSs, false);
+    if (!s || (s.selector & 3) !== 3) return failsafe(hv, dom, `iret hypercall: bad ring-3 stack selector 0x${userSs.toString(16)}`, top, back);
     ss = s;
   }
   if ((cs & 3) === 3) {
@@ -231,9 +273,8 @@ function doIret(hv: Hypervisor, dom: Domain): number | typeof NO_RESULT {
       if (((c.access >> 5) & 3) < 3 && !conformingCode) ctx.segs[s] = { selector: 0, base: 0, limit: 0, access: 0, big: false };
     }
   }
-  ctx.regs[Reg.EAX] = eax;
   ctx.eip = eip;
-  ctx.segs[Seg.CS] = code;
+  ctx.segs[Seg.CS] = code!;
   ctx.segs[Seg.SS] = ss;
   ctx.regs[Reg.ESP] = esp;
   ctx.eflags = ((eflags & ~0x3000) | 0x200 | 2) >>> 0; // no IOPL; real IF always on

@@ -3,8 +3,8 @@
 // timer, sched_op's remote and compat forms.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOMID, EVTCHNOP, HYPERVISOR as H, MMU, MMUEXT, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
-import { makeDomains, call, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
+import { CALLBACKOP, CALLBACKTYPE, DOMID, EVTCHNOP, HYPERVISOR as H, MMU, MMUEXT, SCHEDOP, UVMF, VCPUOP, VIRQ, XENVER } from '../public/xen.js';
+import { makeDomains, call, callStep, put, get32, SCRATCH, SPARE_VA, spareFrame } from '../testing/harness.js';
 import { SI } from '../shared_info.js';
 import { auditMemory } from '../audit.js';
 import { HYPERVISOR_VIRT_START } from '../layout.js';
@@ -357,5 +357,32 @@ describe('domctl, sysctl and platform_op from a domU', () => {
       expect(call(hv, d, nr, SCRATCH), `hypercall ${nr}`).toBe(EACCES);
       expect(call(hv, d, nr, 0xfc000000), `hypercall ${nr}`).toBe(EFAULT);
     }
+  });
+});
+
+describe('the failsafe callback', () => {
+  it('takes an iret whose selectors cannot be loaded, with the frame and data selectors on the stack', () => {
+    const { hv, doms: [d] } = makeDomains(1);
+    const si = d.sharedInfoMfn * 4096;
+    const words = (at: number, n: number) => Array.from({ length: n }, (_, i) => get32(d, at + i * 4));
+    expect(call(hv, d, H.set_callbacks, 0xe019, 0x100, 0xe019, 0x2000)).toBe(0);
+    const sp = SCRATCH + 0x8000;
+    d.ctx.regs[4] = sp;
+    hv.mem.write8(si + SI.upcallMask(0), 0);
+    put(d, sp, [0x77, 0x1234, 0xe00b, 0x202]); // a ring-3 data selector as CS
+    expect(callStep(hv, d, H.iret)).toBe(0);
+    expect([d.state, d.ctx.eip, d.ctx.regs[0], d.ctx.regs[4]]).toEqual(['running', 0x2000, 0x77, sp + 16 - 28]);
+    const ds = d.ctx.segs[3].selector;
+    expect(words(sp + 16 - 28, 7)).toEqual([ds, d.ctx.segs[0].selector, d.ctx.segs[4].selector, d.ctx.segs[5].selector, 0x1234, 0xe00b, 0x202]);
+    expect(hv.mem.read8(si + SI.upcallMask(0))).toBe(0); // set_callbacks: events stay as they were
+    // Registered with CALLBACKF_mask_events; a return to ring 3 with a ring-1 stack selector.
+    put(d, SCRATCH, [CALLBACKTYPE.failsafe | (1 << 16), 0xe019, 0x3000]);
+    expect(call(hv, d, H.callback_op, CALLBACKOP.register, SCRATCH)).toBe(0);
+    d.ctx.regs[4] = sp;
+    put(d, sp, [0, 0x4000, 0xe02b, 0x202, 0x9000, 0xe021]);
+    expect(callStep(hv, d, H.iret)).toBe(0);
+    expect([d.ctx.eip, d.ctx.segs[1].selector, d.ctx.regs[4]]).toEqual([0x3000, 0xe019, sp + 24 - 36]);
+    expect(words(sp + 24 - 36 + 16, 5)).toEqual([0x4000, 0xe02b, 0x202, 0x9000, 0xe021]);
+    expect(hv.mem.read8(si + SI.upcallMask(0))).toBe(1);
   });
 });
