@@ -145,3 +145,20 @@ describe('descriptor checks against QEMU', () => {
     expect(new Set(out.match(/zf 0000000[0-9a-f]/g))).toEqual(new Set(['zf 00000000', 'zf 00000001', 'zf 00000003', 'zf 00000007', 'zf 0000000f']));
   });
 });
+
+describe('control transfers against QEMU', () => {
+  it('prints what QEMU prints for the xfer kernel (retf n to ring 3, call gate with parameters and retf n back, conforming segments by call, jmp and int)', () => {
+    const elf = buildKernel('xfer');
+    let out = '';
+    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+    writeFileSync(path, elf);
+    const q = runQemu(path);
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x31 });
+    const rec = Object.fromEntries([...out.matchAll(/^rec (\d+) ([0-9a-f]+)$/gm)].map((m) => [Number(m[1]), parseInt(m[2], 16)]));
+    expect([rec[8], rec[9], rec[10]]).toEqual([0x222, 0x111, 0xfffffff8]); // parameters copied, caller's ESP pushed
+    expect([rec[15], rec[18], rec[19]]).toEqual([0x33, 0x33, 0x33]);     // conforming code runs at CPL 3
+  });
+});
