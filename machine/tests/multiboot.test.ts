@@ -5,14 +5,18 @@ import { join } from 'node:path';
 import { bootMultiboot, parseMultibootElf } from '../multiboot.js';
 import { buildKernel, runQemu } from './mb/build.js';
 
+/** Boots a kernel on xenlab and under QEMU; returns both serial outputs and results. */
+function onBoth(elf: Uint8Array) {
+  let out = '';
+  const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
+  const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
+  writeFileSync(path, elf);
+  return { out, r, q: runQemu(path) };
+}
+
 describe('bare Multiboot machine', () => {
   it('prints over serial exactly what QEMU prints for the CPU suite kernel (workload, flag sweeps, exceptions, paging)', () => {
-    const elf = buildKernel('cpu-suite');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('cpu-suite'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x21 });
@@ -46,12 +50,7 @@ describe('bare Multiboot machine', () => {
 
 describe('privilege transitions against QEMU', () => {
   it('prints what QEMU prints for the rings kernel (iret to ring 3, int 0x80, #GP/#PF frames from ring 3, call gate)', () => {
-    const elf = buildKernel('rings');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('rings'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x23 });
@@ -60,12 +59,7 @@ describe('privilege transitions against QEMU', () => {
 
 describe('exception frames against QEMU', () => {
   it('prints what QEMU prints for the faults kernel (every exception from ring 3 and ring 0: vector, error code, EIP, CS, EFLAGS, ESP, SS, frame position, CR2, DR6)', () => {
-    const elf = buildKernel('faults');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('faults'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x25 });
@@ -79,12 +73,7 @@ describe('exception frames against QEMU', () => {
 
 describe('less common instructions against QEMU', () => {
   it('prints what QEMU prints for the isa kernel (LDT, segment bases, far pointers, far indirect jmp/call, DR0-7, string I/O, lock, loop/jecxz, enter with nesting, smsw/lmsw, arpl, salc, 16-bit forms)', () => {
-    const elf = buildKernel('isa');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('isa'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x27 });
@@ -96,12 +85,7 @@ describe('less common instructions against QEMU', () => {
 
 describe('paging against QEMU', () => {
   it('prints what QEMU prints for the paging kernel (4 KiB and 4 MiB pages, PSE off, A/D bits, WP, invlpg, PDE and PTE permissions from ring 3, PAE with 2 MiB pages)', () => {
-    const elf = buildKernel('paging');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('paging'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x29 });
@@ -113,12 +97,7 @@ describe('paging against QEMU', () => {
 
 describe('restartable faults against QEMU', () => {
   it('prints what QEMU prints for the restart kernel (faults part way through string, stack, enter/leave, RMW and iret instructions leave the SDM state)', () => {
-    const elf = buildKernel('restart');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('restart'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x2b });
@@ -130,12 +109,7 @@ describe('restartable faults against QEMU', () => {
 
 describe('descriptor checks against QEMU', () => {
   it('prints what QEMU prints for the segs kernel (lar/lsl/verr/verw on every descriptor type, DPL, RPL, GDT and LDT, from ring 0 and ring 3)', () => {
-    const elf = buildKernel('segs');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('segs'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x2f });
@@ -148,12 +122,7 @@ describe('descriptor checks against QEMU', () => {
 
 describe('control transfers against QEMU', () => {
   it('prints what QEMU prints for the xfer kernel (retf n to ring 3, call gate with parameters and retf n back, conforming segments by call, jmp and int)', () => {
-    const elf = buildKernel('xfer');
-    let out = '';
-    const r = bootMultiboot(elf, { onSerial: (s) => { out += s; } });
-    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-q-')), 'k.elf');
-    writeFileSync(path, elf);
-    const q = runQemu(path);
+    const { out, r, q } = onBoth(buildKernel('xfer'));
     expect(q.out).toContain('done\n');
     expect(out.split('\n')).toEqual(q.out.split('\n'));
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x31 });
