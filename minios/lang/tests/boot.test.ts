@@ -157,6 +157,47 @@ export function start_kernel(si: Ptr<start_info_t>): void {
     });
     expect(r.console).toBe('alloc 0 bind 0 received 20\n');
   });
+
+  it('holds an event sent to a masked port and delivers it when the port is unmasked', () => {
+    const r = boot({
+      'mask.ts': `import "minios/bootstrap";
+import { printk } from "minios/console";
+import { HYPERVISOR_sched_op } from "minios/hypercalls";
+import { map_shared_info, local_irq_enable } from "minios/hypervisor";
+import { init_events, evtchn_alloc_unbound, evtchn_bind_interdomain, notify_remote_via_evtchn, mask_evtchn, unmask_evtchn } from "minios/events";
+import { SCHEDOP_shutdown, SHUTDOWN_poweroff, DOMID_SELF, type start_info_t } from "xen/public";
+
+let received: u32 = 0;
+let a_port: u32 = 0;
+let b_port: u32 = 0;
+
+function on_b(port: u32, regs: VoidPtr, data: VoidPtr): void { received++; }
+function on_a(port: u32, regs: VoidPtr, data: VoidPtr): void {}
+
+export function start_kernel(si: Ptr<start_info_t>): void {
+  map_shared_info(si);
+  init_events();
+  evtchn_alloc_unbound(DOMID_SELF, on_a, NULL, addr_of(a_port));
+  evtchn_bind_interdomain(DOMID_SELF, a_port, on_b, NULL, addr_of(b_port));
+  local_irq_enable();
+  for (let i: u32 = 0; i < 2000; i++) {}
+  const base = received; // Xen marks a port pending when it is bound to another
+  mask_evtchn(b_port);
+  notify_remote_via_evtchn(a_port);
+  for (let i: u32 = 0; i < 2000; i++) {}
+  printk("bound %u, masked: %u\\n", base, received - base);
+  unmask_evtchn(b_port);
+  printk("unmasked: %u\\n", received - base);
+  notify_remote_via_evtchn(a_port);
+  for (let i: u32 = 0; i < 2000 && received - base < 2; i++) {}
+  printk("again: %u\\n", received - base);
+  let reason: u32 = SHUTDOWN_poweroff;
+  HYPERVISOR_sched_op(SCHEDOP_shutdown, addr_of(reason));
+}
+`,
+    });
+    expect(r.console).toBe('bound 1, masked: 0\nunmasked: 1\nagain: 2\n');
+  });
 });
 
 const granter = `import "minios/bootstrap";
