@@ -1,6 +1,6 @@
-// Random function bodies (assignments, compound assignments, ++/--, if/else, for and do/while loops with break,
-// switch with fallthrough) over two local variables at each integer type, compiled and run on the machine and
-// interpreted here with BigInt. Seeded (XENLAB_FUZZ_SEED=n for another seed); XENLAB_FUZZ_LONG=1 runs many more.
+// Random function bodies (assignments, compound assignments, ++/--, if/else, for and do/while loops with break and
+// continue, switch with fallthrough) over two local variables at each integer type, compiled and run on the machine
+// and interpreted here with BigInt. Seeded (XENLAB_FUZZ_SEED=n for another seed); XENLAB_FUZZ_LONG=1 runs many more.
 import { describe, expect, it } from 'vitest';
 import { edge, evaluate, gen, rng, text, types, words, wrap, type Node, type T } from './exprgen.js';
 import { KernelRunner } from './machine.js';
@@ -11,7 +11,7 @@ type Stmt =
   | { k: 'inc'; v: number; dec: boolean; post: boolean }
   | { k: 'if'; a: Node; cmp: string; b: Node; then: Stmt[]; else: Stmt[] }
   | { k: 'loop'; kind: 'for' | 'do'; n: number; body: Stmt[] }
-  | { k: 'break'; a: Node; cmp: string; b: Node }
+  | { k: 'break'; a: Node; cmp: string; b: Node; cont: boolean }
   | { k: 'switch'; e: Node; cases: { values: number[]; body: Stmt[]; brk: boolean }[]; def: Stmt[] };
 
 const X = 3, Y = 4; // indexes of x and y among the variables (a, b, c are parameters)
@@ -42,7 +42,7 @@ function genStmt(t: T, r: (n: number) => number, depth: number, inLoop: boolean)
       }).filter((c) => c.values.length);
       return { k: 'switch', e: e(), cases, def: r(2) ? genStmts(t, r, depth - 1, inLoop, 1) : [] };
     }
-    default: return { k: 'break', a: e(), cmp: CMP[r(6)], b: e() };
+    default: return { k: 'break', a: e(), cmp: CMP[r(6)], b: e(), cont: r(3) === 0 };
   }
 }
 
@@ -65,7 +65,7 @@ function src(t: T, ss: Stmt[], ind: string, loopDepth: number): string {
         if (s.kind === 'for') return `${ind}for (let ${i}: u32 = 0; ${s.n} > ${i}; ${i}++) {\n${src(t, s.body, ind + '  ', loopDepth + 1)}${ind}}\n`;
         return `${ind}{\n${ind}  let ${i}: u32 = 0;\n${ind}  do {\n${src(t, s.body, ind + '    ', loopDepth + 1)}${ind}  } while (${s.n} > ++${i});\n${ind}}\n`;
       }
-      case 'break': return `${ind}if (${cond(t, s.a, s.cmp, s.b)}) break;\n`;
+      case 'break': return `${ind}if (${cond(t, s.a, s.cmp, s.b)}) ${s.cont ? 'continue' : 'break'};\n`;
       case 'switch': {
         let out = `${ind}switch (u32(${text(t, s.e)}) & 7) {\n`;
         for (const c of s.cases) out += c.values.map((v) => `${ind}  case ${v}:\n`).join('') + src(t, c.body, ind + '    ', loopDepth) + (c.brk ? `${ind}    break;\n` : '');
@@ -77,6 +77,7 @@ function src(t: T, ss: Stmt[], ind: string, loopDepth: number): string {
 }
 
 class Break extends Error {}
+class Continue extends Error {}
 
 function run(t: T, ss: Stmt[], env: bigint[]): void {
   const test = (a: Node, cmp: string, b: Node) => {
@@ -101,10 +102,13 @@ function run(t: T, ss: Stmt[], env: bigint[]): void {
       case 'if': run(t, test(s.a, s.cmp, s.b) ? s.then : s.else, env); break;
       case 'loop':
         for (let i = 0; i < s.n; i++) {
-          try { run(t, s.body, env); } catch (e) { if (e instanceof Break) break; throw e; }
+          try { run(t, s.body, env); } catch (e) {
+            if (e instanceof Break) break;
+            if (!(e instanceof Continue)) throw e; // continue: the for step or the do/while test, then on
+          }
         }
         break;
-      case 'break': if (test(s.a, s.cmp, s.b)) throw new Break(); break;
+      case 'break': if (test(s.a, s.cmp, s.b)) throw s.cont ? new Continue() : new Break(); break;
       case 'switch': {
         const v = Number(BigInt.asUintN(32, evaluate(t, s.e, env)) & 7n);
         let at = s.cases.findIndex((c) => c.values.includes(v));
