@@ -37,10 +37,27 @@ function writesLocal(e: Expr): boolean {
   }
 }
 
+/** Could evaluating e be seen: a call, a store, an update, an intrinsic, a volatile access, a division that may fault? */
+function effects(e: Expr): boolean {
+  switch (e.k) {
+    case 'const': case 'symaddr': case 'frameaddr': return false;
+    case 'load': case 'addr': return e.place.k === 'mem' && (e.place.volatile === true || effects(e.place.addr));
+    case 'unary': case 'not': case 'convert': return effects(e.e);
+    case 'binary':
+      if ((e.op === '/' || e.op === '%') && !(e.b.k === 'const' && e.b.value !== 0n)) return true;
+      return effects(e.a) || effects(e.b);
+    case 'cmp': case 'logic': case 'seq': return effects(e.a) || effects(e.b);
+    case 'cond': return effects(e.c) || effects(e.a) || effects(e.b);
+    default: return true;
+  }
+}
+
 /**
- * True when these expressions must be evaluated in their written order: two or more of them are not stable, or one
- * assigns to a local (which a stable one may read). Otherwise any order gives the same result.
+ * True when these expressions must be evaluated in their written order: one has effects and another is not stable
+ * (its value could change, or it has effects of its own), or one assigns to a local (which a stable one may read).
+ * Otherwise any order gives the same result: plain reads of globals and memory, for instance, in any order.
  */
 export function orderMatters(es: Expr[]): boolean {
-  return es.filter((e) => !stable(e)).length > 1 || es.some(writesLocal);
+  if (es.some(writesLocal)) return true;
+  return es.some((e, i) => effects(e) && es.some((f, j) => j !== i && !stable(f)));
 }
