@@ -92,7 +92,7 @@ export function typeName(t: KType): string {
     case 'int': return `${t.signed ? 'i' : 'u'}${t.bits}`;
     case 'bool': return 'bool';
     case 'void': return 'void';
-    case 'ptr': return `Ptr<${typeName(t.to)}>`;
+    case 'ptr': return t.to.k === 'void' ? 'VoidPtr' : `Ptr<${typeName(t.to)}>`;
     case 'struct': return t.s.name;
     case 'array': return `CArray<${typeName(t.of)}, ${t.length}>`;
     case 'cstr': return 'cstr';

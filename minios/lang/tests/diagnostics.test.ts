@@ -60,6 +60,7 @@ const cases: [string, string, RegExp][] = [
   // pointers
   ['pointer plus', 'export function f(p: Ptr<u32>): Ptr<u32> { return @p + 1; }', /'\+' on a pointer/],
   ['pointer mismatch', 'export function f(p: Ptr<u32>): Ptr<u8> { return @p; }', /return value: Ptr<u32> is not assignable to Ptr<u8>/],
+  ['void pointer to a typed pointer', 'export function f(q: VoidPtr): Ptr<u32> { return @q; }', /return value: VoidPtr is not assignable to Ptr<u32>/],
   ['integer to pointer', 'export function f(a: u32): Ptr<u8> { return @a; }', /return value: u32 is not assignable to Ptr<u8>/],
   ['index a non-pointer', 'export function f(a: u32): u32 { return @a[0]; }', /only pointers can be indexed, not u32/],
   ['index a void pointer', 'export function f(p: VoidPtr): u32 { return @p[0]; }', /a VoidPtr points to nothing in particular and cannot be indexed/],
