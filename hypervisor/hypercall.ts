@@ -5,7 +5,7 @@ import { Reg } from '../machine/index.js';
 import type { Domain } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
 import { HYPERCALL_NAMES, XEN_ERRNO } from './public/xen.js';
-import { formatArgs } from './trace.js';
+import { formatCall } from './trace.js';
 import { hex8 } from './crash.js';
 
 /** A handler's result, or NO_RESULT when it set the guest's registers itself (iret). */
@@ -74,7 +74,7 @@ export function dispatchHypercall(hv: Hypervisor, dom: Domain, insnEip: number):
   dom.record({ nr, name, args: shown, result: res, callerEip: insnEip >>> 0, viaHypercallPage: viaPage, instructions: at });
   if (hv.onTrace) {
     const shownResult = result instanceof Continuation ? 'continuation' : res < 0 ? errnoName(res) : String(res);
-    hv.trace(`d${dom.domid}v0 ${name}(${formatArgs(nr, shown)}) = ${shownResult} ` +
+    hv.trace(`d${dom.domid}v0 ${name}(${formatCall(nr, shown, dom.guest, res)}) = ${shownResult} ` +
       `[eip ${hex8(insnEip)}${viaPage ? '' : ', raw int $0x82'}]`);
   }
 }

@@ -299,9 +299,9 @@ describe('--trace hypercalls', () => {
     const hv = new Hypervisor({ onTrace: (l) => lines.push(l) });
     hv.createDomain({ kernel: buildGuest('hello'), memoryMiB: 8 });
     hv.run({ budget: 1_000_000 });
-    expect(lines[0]).toMatch(/^\[\d+\.\d{6}\] d1v0 console_io\(write, 13, 0x[0-9a-f]+\) = 0 \[eip 0x000022[0-9a-f]{2}\]$/);
+    expect(lines[0]).toMatch(/^\[\d+\.\d{6}\] d1v0 console_io\(write, 13, 0x[0-9a-f]+ "Hello world!\\n"\) = 0 \[eip 0x000022[0-9a-f]{2}\]$/);
     expect(lines.some((l) => /xen_version\(version, 0\) = 262161/.test(l))).toBe(true);
-    expect(lines.some((l) => /sched_op\(shutdown, 0x[0-9a-f]+\) = 0/.test(l))).toBe(true);
+    expect(lines.some((l) => /sched_op\(shutdown, 0x[0-9a-f]+ \{poweroff\}\) = 0/.test(l))).toBe(true);
     expect(lines.some((l) => /d1 shutdown: poweroff/.test(l))).toBe(true);
   });
 });
