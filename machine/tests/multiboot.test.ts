@@ -79,7 +79,7 @@ describe('less common instructions against QEMU', () => {
     expect(r).toMatchObject({ exit: 'debug-exit', status: 0x27 });
     expect(out).toContain('outs ok\n'); // rep outsb reached the serial port
     expect(out.split('\n').map((l) => l.split(' ')[0])).toEqual(
-      ['ldt', 'segments', 'farptr', 'farjmp', 'debugregs', 'outs', 'stringio', 'lock', 'cmpxchg', 'loop', 'enter', 'system', 'o16', 'done', '']);
+      ['ldt', 'segments', 'farptr', 'farjmp', 'debugregs', 'outs', 'stringio', 'lock', 'cmpxchg', 'loop', 'enter', 'system', 'o16', 'code16', 'done', '']);
   });
 });
 

@@ -3,10 +3,11 @@
    lldt, segment bases and overrides, les/lds/lss/lfs/lgs, far indirect
    jmp/call, DR0-7, string I/O, lock, loop/jecxz, enter with nesting,
    smsw/lmsw, arpl, wbinvd/invd, salc, cmpxchg/cmpxchg8b failing, 16-bit
-   forms). Each probe prints its results; the two outputs must agree. */
+   forms, a 16-bit code segment). Each probe prints its results; the two outputs must agree. */
 #include "lib.h"
 
 static unsigned long long gdt[8];
+extern char blob16[], back32[];
 static unsigned long long ldt[4];
 u32 buf[64] __attribute__((aligned(16)));      /* base of GDT selector 0x18 */
 u32 lbuf[64] __attribute__((aligned(16)));     /* base of LDT selector 0x0c */
@@ -29,6 +30,18 @@ static void line(const char *name, int n) {
 }
 static void clear(void) { for (int i = 0; i < 64; i++) { buf[i] = 0x1000 + i; lbuf[i] = 0x2000 + i; mem[i] = 0x3000 + i; } }
 
+/* 16-bit code, reached through selector 0x38 whose base is blob16 (so its offsets start at 0). */
+__asm__(".code16\n.globl blob16\nblob16:\n"
+        "mov $0x1234, %ax\nadd %bx, %ax\n"               /* AX only: the upper half of EAX stays */
+        "movl $0x12345678, %ecx\n"                         /* o32 */
+        "lea 3(%bx,%si), %dx\n"                            /* 16-bit addressing */
+        "push %ax\npop %di\n"                              /* a 16-bit push on the 32-bit stack */
+        "pushl $0xabcdef01\n"                              /* an o32 push: left for the 32-bit side to count */
+        "call 1f\n1: pop %si\n"                            /* a near call pushes the 16-bit IP */
+        "movzwl %si, %edi\nshl $16, %edi\nmov %ax, %di\n"
+        "ljmpl $0x08, $back32\n"
+        ".code32\n");
+
 void kmain(u32 magic, u32 *info) {
   (void)magic; (void)info;
   clear();
@@ -38,6 +51,7 @@ void kmain(u32 magic, u32 *info) {
   gdt[4] = seg((u32)ldt, sizeof ldt - 1, 0x82, 0);   /* 0x20 LDT */
   gdt[5] = seg(0, 0xfffff, 0xfa, 0xc);               /* 0x2b ring-3 code */
   gdt[6] = seg(0, 0xfffff, 0xf2, 0xc);               /* 0x33 ring-3 data */
+  gdt[7] = seg((u32)blob16, 0xffff, 0x9a, 0x0);      /* 0x38 16-bit code at blob16 */
   ldt[1] = seg((u32)lbuf, 0xfff, 0x92, 0x4);         /* 0x0c data at lbuf */
   ldt[2] = seg(0, 0xfffff, 0xf2, 0xc);               /* 0x17 ring-3 data */
   struct { u16 limit; u32 base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (u32)gdt };
@@ -160,6 +174,15 @@ void kmain(u32 magic, u32 *info) {
                    ::: "eax", "ebx", "ecx", "esi", "edi", "memory", "cc");
   r[6] = mem[0]; r[7] = mem[1];
   line("o16", 8);
+
+  /* A 16-bit code segment (D=0): 16-bit operands and addresses by default, o32/a32 prefixes, near call, far jump back. */
+  __asm__ volatile("push %%ebp\nmov %%esp, %%ebp\nmov $0x11112222, %%eax\nmov $0x33334444, %%ebx\nmov $0x10, %%esi\n"
+                   "ljmp $0x38, $0\n"
+                   ".globl back32\nback32:\n"
+                   "mov %%eax, r\nmov %%ebx, r+4\nmov %%ecx, r+8\nmov %%edx, r+12\nmov %%ebp, %%eax\nsub %%esp, %%eax\nmov %%eax, r+16\n"
+                   "mov %%edi, r+20\nmov %%ebp, %%esp\npop %%ebp\n"
+                   ::: "eax", "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
+  line("code16", 6);
   puts_serial("done\n");
   qemu_exit(0x13);
 }
