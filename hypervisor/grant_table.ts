@@ -78,7 +78,7 @@ export class GrantTables {
    * or the frame with GTF_reading/GTF_writing set.
    */
   acquire(mapper: number, granter: number, ref: number, writable: boolean): number | { frame: number } {
-    if (!this.byDomain.has(granter) || granter === mapper) return GNTST.bad_domain;
+    if (!this.byDomain.has(granter)) return GNTST.bad_domain; // a domain may map its own grants, as in Xen
     const e = this.entry(granter, ref);
     if (!e) return GNTST.bad_gntref;
     if ((e.flags & GTF.type_mask) !== GTF.permit_access || e.domid !== mapper) return GNTST.permission_denied;

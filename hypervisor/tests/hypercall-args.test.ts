@@ -386,3 +386,28 @@ describe('the failsafe callback', () => {
     expect(hv.mem.read8(si + SI.upcallMask(0))).toBe(1);
   });
 });
+
+describe('grants to oneself', () => {
+  it('a domain maps its own grant (as Xen allows), sees the frame through it, and is destroyed cleanly while it is mapped', () => {
+    const { hv, doms: [d] } = makeDomains(1);
+    const free0 = hv.frames.freeFrames();
+    const gt = hv.grants.frames(d.domid)[0] * 4096;
+    const frame = d.p2m[1500];
+    hv.mem.write32(gt + 8 * 8 + 4, frame); hv.mem.write16(gt + 8 * 8 + 2, d.domid); hv.mem.write16(gt + 8 * 8, 1);
+    hv.mem.write32(frame * 4096, 0x5e1f5e1f);
+    put(d, SCRATCH, [SPARE_VA, 0, 2, 8, DOMID.SELF, 0, 0, 0]);
+    expect(call(hv, d, H.grant_table_op, 0, SCRATCH, 1)).toBe(0); // GNTTABOP_map_grant_ref
+    expect((get32(d, SCRATCH + 16) >> 16)).toBe(0); // status okay
+    put(d, SCRATCH, [SPARE_VA + 0x1000, 0, 2 | 4, 8, d.domid, 0, 0, 0]); // by its own id, read-only
+    expect(call(hv, d, H.grant_table_op, 0, SCRATCH, 1)).toBe(0);
+    expect((get32(d, SCRATCH + 16) >> 16)).toBe(0);
+    expect(get32(d, SPARE_VA)).toBe(0x5e1f5e1f);
+    expect(get32(d, SPARE_VA + 0x1000)).toBe(0x5e1f5e1f);
+    expect(d.guest.write32(SPARE_VA + 0x1000, 1)).toBe(false);
+    expect(hv.grants.entry(d.domid, 8)!.flags & 0x18).toBe(0x18); // GTF_reading|GTF_writing
+    expect(auditMemory(hv)).toEqual([]);
+    hv.destroyDomain(d);
+    expect(auditMemory(hv)).toEqual([]);
+    expect(hv.frames.freeFrames()).toBe(free0 + 8 * 256 + 4); // its pages, shared_info, the grant frame, two per-domain frames
+  });
+});
