@@ -263,6 +263,12 @@ describe('single-step and PAE', () => {
     const stops = [1, 2, 3].map(() => { const e = m.cpu.run(10); return [e.kind === 'exception' && e.insnEip, m.cpu.eip, m.cpu.regs[1]]; });
     expect(stops).toEqual([[CODE, CODE, 2], [CODE, CODE, 1], [CODE + 2, CODE + 2, 0]]);
   });
+  it('int1 (icebp, F1) from ring 3 is a #DB trap with no gate DPL check (QEMU 7.2 raises #UD, so SDM only)', () => {
+    const handler = CODE + 0x100;
+    const r = runAsm('nop\nint1', { cpl: 3, setup: (m) => { setGate(m, 1, handler, SEL.CS0, 0); m.mem.writeBytes(handler, nasm('hlt', handler)); } });
+    expect(r.exit.kind).toBe('hlt');
+    expect([0, 4, 8].map((o) => r.mem.read32(STACK0 - 20 + o))).toEqual([CODE + 2, SEL.CS3, 0x2]);
+  });
   it('int n under EFLAGS.TF enters its handler with TF clear and no #DB', () => {
     const m = makeMachine({ cpl: 3 });
     m.mem.writeBytes(CODE, nasm('int 0x80', CODE));
