@@ -73,6 +73,12 @@ export class Cpu extends PagedMemory {
   ssShadow = false;
   /** The last instruction delivered an interrupt or exception through the IDT. */
   eventDelivered = false;
+  /** DR7 enables a breakpoint: every instruction runs as a single step and is checked. */
+  debugActive = false;
+  /** Linear pages holding a data breakpoint (kept out of the TLB so every access is seen), or null. */
+  bpPages: Set<number> | null = null;
+  /** DR6 B0-B3 bits of the data breakpoints the current instruction hit. */
+  bpHits = 0;
   /** Bumped whenever cached code is dropped, so a running block notices. */
   codeGen = 0;
 
@@ -194,9 +200,12 @@ export class Cpu extends PagedMemory {
       const lin = (this.segBase[seg] + off) | 0;
       const vpn = lin >>> 12;
       if (this.tlbFlags[vpn] & this.rMask) return this.u8[this.tlbPhys[vpn] + (lin & 0xfff)];
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 1, false);
       return this.rdLin(lin, 1, this._cpl === 3);
     }
-    return this.rdLin(this.segCheck(seg, off, 1, false), 1, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 1, false);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 1, false);
+    return this.rdLin(lin, 1, this._cpl === 3);
   }
   rd16(seg: number, off: number): number {
     if (off <= this.rLim[seg] - 1) {
@@ -206,9 +215,12 @@ export class Cpu extends PagedMemory {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
         return this.u8[pa] | (this.u8[pa + 1] << 8);
       }
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 2, false);
       return this.rdLin(lin, 2, this._cpl === 3);
     }
-    return this.rdLin(this.segCheck(seg, off, 2, false), 2, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 2, false);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 2, false);
+    return this.rdLin(lin, 2, this._cpl === 3);
   }
   rd32(seg: number, off: number): number {
     if (off <= this.rLim[seg] - 3) {
@@ -220,9 +232,12 @@ export class Cpu extends PagedMemory {
         const u = this.u8;
         return (u[pa] | (u[pa + 1] << 8) | (u[pa + 2] << 16) | (u[pa + 3] << 24)) >>> 0;
       }
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 4, false);
       return this.rdLin(lin, 4, this._cpl === 3);
     }
-    return this.rdLin(this.segCheck(seg, off, 4, false), 4, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 4, false);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 4, false);
+    return this.rdLin(lin, 4, this._cpl === 3);
   }
   rd(size: number, seg: number, off: number): number {
     return size === 4 ? this.rd32(seg, off) : size === 1 ? this.rd8(seg, off) : this.rd16(seg, off);
@@ -238,10 +253,13 @@ export class Cpu extends PagedMemory {
         this.u8[pa] = v;
         return;
       }
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 1, true);
       this.wrLin(lin, 1, v, this._cpl === 3);
       return;
     }
-    this.wrLin(this.segCheck(seg, off, 1, true), 1, v, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 1, true);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 1, true);
+    this.wrLin(lin, 1, v, this._cpl === 3);
   }
   wr16(seg: number, off: number, v: number): void {
     if (off <= this.wLim[seg] - 1) {
@@ -253,10 +271,13 @@ export class Cpu extends PagedMemory {
         this.u8[pa] = v; this.u8[pa + 1] = v >>> 8;
         return;
       }
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 2, true);
       this.wrLin(lin, 2, v, this._cpl === 3);
       return;
     }
-    this.wrLin(this.segCheck(seg, off, 2, true), 2, v, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 2, true);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 2, true);
+    this.wrLin(lin, 2, v, this._cpl === 3);
   }
   wr32(seg: number, off: number, v: number): void {
     if (off <= this.wLim[seg] - 3) {
@@ -270,10 +291,13 @@ export class Cpu extends PagedMemory {
         u[pa] = v; u[pa + 1] = v >>> 8; u[pa + 2] = v >>> 16; u[pa + 3] = v >>> 24;
         return;
       }
+      if (this.bpPages !== null) this.dataBreakpoint(lin, 4, true);
       this.wrLin(lin, 4, v, this._cpl === 3);
       return;
     }
-    this.wrLin(this.segCheck(seg, off, 4, true), 4, v, this._cpl === 3);
+    const lin = this.segCheck(seg, off, 4, true);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 4, true);
+    this.wrLin(lin, 4, v, this._cpl === 3);
   }
   wr(size: number, seg: number, off: number, v: number): void {
     if (size === 4) this.wr32(seg, off, v); else if (size === 1) this.wr8(seg, off, v); else this.wr16(seg, off, v);
@@ -408,7 +432,8 @@ export class Cpu extends PagedMemory {
     const lin = (this.segBase[1] + off) | 0;
     const vpn = lin >>> 12;
     if (this.tlbFlags[vpn] & this.rMask) return this.u8[this.tlbPhys[vpn] + (lin & 0xfff)];
-    return this.rdLin(lin, 1, this._cpl === 3);
+    if (this.bpPages !== null) this.dataBreakpoint(lin, 1, false);
+      return this.rdLin(lin, 1, this._cpl === 3);
   }
 
   private fetch(): Insn {
@@ -519,10 +544,25 @@ export class Cpu extends PagedMemory {
             blk = this.block();
           }
           prev = null;
-          if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit || (this.flags & 0x100) !== 0) {
+          if (blk === null || n + blk.insns.length > this.stopAt || this.eip + blk.bytes - 1 > this.csLimit || (this.flags & 0x100) !== 0 || this.debugActive) {
             // Single step: uncacheable code, the budget ends inside the block, the
-            // block crosses the CS limit, or EFLAGS.TF asks for a #DB after each instruction.
+            // block crosses the CS limit, EFLAGS.TF asks for a #DB after each
+            // instruction, or DR7 enables breakpoints to check instruction by instruction.
             const tf = (this.flags & 0x100) !== 0;
+            const rf = (this.flags & 0x10000) !== 0;
+            if (this.debugActive && !rf) {
+              const hit = this.breakpointsAt((this.segBase[1] + this.eip) >>> 0, 1, 0);
+              if (hit !== 0) {
+                // An instruction breakpoint is a fault: EIP stays at the instruction.
+                // The handler sets RF in the frame so that iret runs it once without a hit.
+                this.dr[6] = ((this.dr[6] & ~0xf) | hit) >>> 0;
+                this.insnEip = this.eip;
+                n++;
+                this.raise(1, -1);
+                continue;
+              }
+            }
+            this.bpHits = 0;
             const insn = this.fetch();
             this.insnEip = this.eip;
             this.eip = (this.eip + insn.len) >>> 0;
@@ -534,8 +574,13 @@ export class Cpu extends PagedMemory {
             // after the next instruction, so that a stack switch is not split; an
             // int n / int3 / into delivered through the IDT enters its handler with
             // TF clear and no trap (iret brings TF back for the code after it).
-            if (tf && this.pendingExit === null && !this.ssShadow && !this.eventDelivered) {
-              this.dr[6] = (this.dr[6] | 0x4000) >>> 0; // DR6.BS
+            if (rf) this.flags &= ~0x10000; // RF lasts for one instruction
+            const step = tf && !this.ssShadow && !this.eventDelivered;
+            if ((step || this.bpHits !== 0) && this.pendingExit === null) {
+              // Traps after the instruction: single step (BS) and data breakpoints (B0-B3).
+              if (this.bpHits !== 0) this.dr[6] = ((this.dr[6] & ~0xf) | this.bpHits) >>> 0;
+              if (step) this.dr[6] = (this.dr[6] | 0x4000) >>> 0;
+              this.bpHits = 0;
               this.insnEip = this.eip;
               this.raise(1, -1);
             }
@@ -585,6 +630,47 @@ export class Cpu extends PagedMemory {
     const exit = this.pendingExit;
     this.pendingExit = null;
     return exit ?? { kind: 'budget' };
+  }
+
+  /** Recomputes what DR0-3 and DR7 ask for (after a write to any of them). */
+  updateBreakpoints(): void {
+    const d7 = this.dr[7];
+    let active = false;
+    const pages = new Set<number>();
+    for (let k = 0; k < 4; k++) {
+      if (((d7 >>> (2 * k)) & 3) === 0) continue;
+      active = true;
+      const rw = (d7 >>> (16 + 4 * k)) & 3;
+      if (rw === 1 || rw === 3) { pages.add(this.dr[k] >>> 12); pages.add(((this.dr[k] + 7) >>> 0) >>> 12); }
+    }
+    this.debugActive = active;
+    this.bpPages = pages.size > 0 ? pages : null;
+    this.flushTlb();
+  }
+
+  /**
+   * DR6 bits of the enabled breakpoints of kind `rw` (0 execute, 1 write, 3
+   * read or write; a write also matches 3) that [lin, lin+size) touches.
+   */
+  breakpointsAt(lin: number, size: number, rw: number): number {
+    const d7 = this.dr[7];
+    let hit = 0;
+    for (let k = 0; k < 4; k++) {
+      if (((d7 >>> (2 * k)) & 3) === 0) continue;
+      const kind = (d7 >>> (16 + 4 * k)) & 3;
+      if (rw === 0 ? kind !== 0 : kind !== rw && kind !== 3) continue;
+      const lenBits = (d7 >>> (18 + 4 * k)) & 3;
+      const len = rw === 0 ? 1 : lenBits === 0 ? 1 : lenBits === 1 ? 2 : lenBits === 3 ? 4 : 8;
+      const a = (this.dr[k] & ~(len - 1)) >>> 0;
+      if (lin < a + len && lin + size > a) hit |= 1 << k;
+    }
+    return hit;
+  }
+
+  /** A data access on a page with a data breakpoint: note the hits for the trap after the instruction. */
+  dataBreakpoint(lin: number, size: number, write: boolean): void {
+    if (!this.debugActive) return;
+    this.bpHits |= this.breakpointsAt(lin >>> 0, size, write ? 1 : 3);
   }
 
   /** Ends the current run after this instruction with `exit`. */

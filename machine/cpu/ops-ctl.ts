@@ -313,6 +313,7 @@ export function movToDr(c: Cpu, i: Insn): void {
   const v = c.regs[i.rm];
   // Reserved bits read as the SDM (and QEMU) give them: DR6 0xffff0ff0 set, bit 12 clear; DR7 bit 10 set.
   c.dr[r] = r === 6 ? ((v | 0xffff0ff0) & ~0x1000) >>> 0 : r === 7 ? (v | 0x400) >>> 0 : v;
+  if (r !== 6) c.updateBreakpoints();
 }
 
 // ---------------------------------------------------------------- identification, time, MSRs

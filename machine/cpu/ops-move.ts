@@ -266,7 +266,7 @@ function repeat(c: Cpu, i: Insn, step: () => void, cmp: boolean): void {
   // instruction re-executes (EIP rewound) while ECX is non-zero. Under
   // EFLAGS.TF each iteration is a step of its own (a #DB after each, with EIP
   // at the instruction until the last), as on hardware.
-  const limit = c.flags & 0x100 ? 1 : 4096;
+  const limit = c.flags & 0x100 || c.debugActive ? 1 : 4096;
   let n = 0;
   while (count(c, i) !== 0) {
     step();

@@ -188,7 +188,11 @@ export abstract class PagedMemory extends LazyFlags {
     throw new CpuFault(14, err);
   }
 
+  /** Linear pages kept out of the TLB (data breakpoints), or null. */
+  abstract bpPages: Set<number> | null;
+
   protected tlbFill(vpn: number, ppn: number, t: number): void {
+    if (this.bpPages !== null && this.bpPages.has(vpn)) return;
     if (this.tlbFlags[vpn] === 0) this.tlbUsed.push(vpn);
     this.tlbFlags[vpn] = t;
     this.tlbPhys[vpn] = ppn << 12;

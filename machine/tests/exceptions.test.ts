@@ -269,6 +269,23 @@ describe('single-step and PAE', () => {
     expect(r.exit.kind).toBe('hlt');
     expect([0, 4, 8].map((o) => r.mem.read32(STACK0 - 20 + o))).toEqual([CODE + 2, SEL.CS3, 0x2]);
   });
+  it('debug registers: an instruction breakpoint faults before the instruction, a data breakpoint traps after it; the host calls updateBreakpoints after writing dr', () => {
+    const m = makeMachine({ cpl: 1 });
+    m.mem.writeBytes(CODE, nasm('nop\nmov dword [0x20004], 1\nmov eax, [0x20004]\nnop\nnop', CODE));
+    m.cpu.claimException(1, true);
+    m.cpu.dr[0] = CODE + 16; // the nop after the two movs (1 + 10 + 5 bytes in)
+    m.cpu.dr[1] = 0x20004;
+    m.cpu.dr[7] = 0x400 | 0x1 | 0x4 | (0xd << 20); // L0 execute; L1 write, 4 bytes
+    m.cpu.updateBreakpoints();
+    expect(m.cpu.run(10)).toEqual({ kind: 'exception', vector: 1, insnEip: CODE + 11 }); // after the write
+    expect(m.cpu.dr[6] & 0xf).toBe(2);
+    expect(m.cpu.run(10)).toEqual({ kind: 'exception', vector: 1, insnEip: CODE + 16 }); // the read does not trap; the nop at DR0 faults
+    expect(m.cpu.eip).toBe(CODE + 16);
+    expect(m.cpu.dr[6] & 0xf).toBe(1);
+    m.cpu.setEflags(m.cpu.getEflags() | 0x10000); // RF: run it once
+    expect(m.cpu.run(2)).toEqual({ kind: 'budget' });
+    expect(m.cpu.eip).toBe(CODE + 18);
+  });
   it('int n under EFLAGS.TF enters its handler with TF clear and no #DB', () => {
     const m = makeMachine({ cpl: 3 });
     m.mem.writeBytes(CODE, nasm('int 0x80', CODE));

@@ -131,3 +131,14 @@ describe('control transfers against QEMU', () => {
     expect([rec[15], rec[18], rec[19]]).toEqual([0x33, 0x33, 0x33]);     // conforming code runs at CPL 3
   });
 });
+
+describe('debug registers against QEMU', () => {
+  it('prints what QEMU prints for the debug kernel (instruction breakpoint with RF, data write and read/write breakpoints of 1, 2 and 4 bytes, a rep stopped by one, DR7 cleared)', () => {
+    const { out, r, q } = onBoth(buildKernel('debug'));
+    expect(q.out).toContain('done\n');
+    expect(out.split('\n')).toEqual(q.out.split('\n'));
+    expect(r).toMatchObject({ exit: 'debug-exit', status: 0x33 });
+    expect(out.match(/^db eip/gm)).toHaveLength(6);
+    expect(out).toContain('after exec bp 00000002\n'); // the breakpointed instruction ran once after the handler set RF
+  });
+});
