@@ -221,9 +221,9 @@ export class EventChannels {
         const v = readWords(2);
         if (!v) return -EFAULT;
         const owner = self(v.getUint16(0, true));
-        // Xen gives -ESRCH first for a domain that does not exist; we say -EPERM for any other domain
-        // (tests/guests/events expects that for its domain 5).
-        if (owner !== dom.domid) return -EPERM;
+        // As Xen: a domain that does not exist is -ESRCH, one that exists but is not the caller -EPERM (a domU
+        // may allocate only its own ports; Dom0, the TypeScript host, always exists).
+        if (owner !== dom.domid) return owner === 0 || this.hv.domain(owner) ? -EPERM : -ESRCH;
         const port = this.allocUnbound(t, self(v.getUint16(2, true)));
         if (port < 0) return port;
         return g.write32(arg + 4, port) ? 0 : -EFAULT;

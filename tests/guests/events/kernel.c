@@ -133,8 +133,10 @@ void start_kernel(start_info_t *si)
 	show("close_again", HYPERVISOR_event_channel_op(EVTCHNOP_close, &cl));
 	evtchn_alloc_unbound_t au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	show("alloc_unbound", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au));
-	au.dom = 5;
+	au.dom = 0;
 	show("alloc_unbound_other", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au));
+	au.dom = 5;
+	show("alloc_unbound_missing", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au));
 
 	/* MMU rules: no writable mapping of a page table, no foreign frames. */
 	unsigned long l2_mfn = ((unsigned long *)si->mfn_list)[(si->pt_base) >> 12];
