@@ -85,7 +85,39 @@ export function hypercallPageBytes(): Uint8Array {
   return page;
 }
 
-export interface BuildOptions { nrPages: number; cmdline: string }
+export interface BuildOptions {
+  nrPages: number;
+  cmdline: string;
+  /** Seeds which machine frame each pfn gets (with the domid): the same seed gives the same layout. */
+  seed?: number;
+}
+
+/** A 32-bit mix (splitmix32's finaliser). */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * Places `mfns` in a seeded pseudo-random order, per domain: on real Xen a domain's machine frames bear no simple
+ * relation to its pfns, and a constant mfn - pfn would let a pfn passed where an mfn belongs (a grant entry, a blkif
+ * segment, a shared_info mapping) land on a valid frame of the same domain. Fisher-Yates driven by mulberry32.
+ */
+export function shuffleFrames(mfns: number[], seed: number, domid: number): number[] {
+  let s = mix32((seed >>> 0) ^ mix32(domid + 0x9e3779b9));
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = mfns.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const t = mfns[i]; mfns[i] = mfns[j]; mfns[j] = t;
+  }
+  return mfns;
+}
 
 /** Builds `dom` from `image`: memory, tables, start_info, VCPU state. Frees nothing on failure: the caller destroys. */
 export function buildDomain(host: BuildHost, dom: Domain, image: KernelImage, kernel: Uint8Array, opts: BuildOptions): StartOfDay {
@@ -94,10 +126,12 @@ export function buildDomain(host: BuildHost, dom: Domain, image: KernelImage, ke
   if (frames.freeFrames() < opts.nrPages + 8) {
     throw new BadKernelError(`not enough host memory for ${opts.nrPages * 4 / 1024} MiB (free: ${frames.freeFrames() * 4 / 1024} MiB)`);
   }
+  const mfns = frames.allocMany(dom.domid, opts.nrPages);
+  if (!mfns) throw new BadKernelError(`not enough host memory for ${opts.nrPages * 4 / 1024} MiB (free: ${frames.freeFrames() * 4 / 1024} MiB)`);
+  shuffleFrames(mfns, opts.seed ?? 0, dom.domid);
   for (let pfn = 0; pfn < opts.nrPages; pfn++) {
-    const mfn = frames.alloc(dom.domid);
-    dom.p2m.push(mfn);
-    frames.setM2p(mfn, pfn);
+    dom.p2m.push(mfns[pfn]);
+    frames.setM2p(mfns[pfn], pfn);
   }
   dom.maxPages = opts.nrPages;
   dom.totPages = opts.nrPages;

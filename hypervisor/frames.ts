@@ -23,11 +23,14 @@ export class FrameTable {
   readonly pinned: Uint8Array;
   private freeStack: number[] = [];
   private nextFresh = 1; // frame 0 is never handed out: an MFN of 0 is almost always a bug
+  /** Fresh frames are [nextFresh, freshTop): alloc() takes them from the bottom, allocMany() from the top. */
+  private freshTop: number;
   /** Byte address of the M2P table in machine memory (set by the hypervisor at boot). */
   m2pBase = 0;
 
   constructor(readonly mem: PhysicalMemory) {
     this.nrFrames = mem.size >>> 12;
+    this.freshTop = this.nrFrames;
     this.owner = new Int32Array(this.nrFrames).fill(FREE);
     this.owner[0] = DOMID.XEN;
     this.type = new Uint8Array(this.nrFrames);
@@ -36,7 +39,7 @@ export class FrameTable {
     this.pinned = new Uint8Array(this.nrFrames);
   }
 
-  freeFrames(): number { return this.nrFrames - this.nextFresh + this.freeStack.length; }
+  freeFrames(): number { return this.freshTop - this.nextFresh + this.freeStack.length; }
 
   /** A zeroed frame for `owner`, or -1 when host memory is exhausted. */
   alloc(owner: number): number {
@@ -49,9 +52,35 @@ export class FrameTable {
     // from committing every page of a domain's memory at build time (most of a short run's cost).
     const reused = mfn >= 0;
     if (mfn < 0) {
-      if (this.nextFresh >= this.nrFrames) return -1;
+      if (this.nextFresh >= this.freshTop) return -1;
       mfn = this.nextFresh++;
     }
+    this.take(mfn, owner, reused);
+    return mfn;
+  }
+
+  /**
+   * `n` zeroed frames for `owner` (a domain's memory), or undefined (nothing taken) when host memory is short.
+   * Frames freed earlier come first, then fresh frames from the top of memory downwards, so that a domain's frames
+   * lie away from the low frames that equal its pfns; the caller decides which pfn gets which frame.
+   */
+  allocMany(owner: number, n: number): number[] | undefined {
+    if (this.freeFrames() < n) return undefined;
+    const out: number[] = [];
+    while (out.length < n && this.freeStack.length) {
+      const m = this.freeStack.pop()!;
+      if (this.owner[m] === FREE) { this.take(m, owner, true); out.push(m); }
+    }
+    while (out.length < n) {
+      if (this.freshTop <= this.nextFresh) { for (const m of out) this.free(m); return undefined; }
+      const m = --this.freshTop;
+      this.take(m, owner, false);
+      out.push(m);
+    }
+    return out;
+  }
+
+  private take(mfn: number, owner: number, reused: boolean): void {
     this.owner[mfn] = owner;
     this.type[mfn] = PageType.None;
     this.typeCount[mfn] = 0;
@@ -59,7 +88,6 @@ export class FrameTable {
     this.pinned[mfn] = 0;
     if (reused) this.mem.fill(mfn << 12, 4096, 0);
     this.setM2p(mfn, INVALID_M2P);
-    return mfn;
   }
 
   free(mfn: number): void {

@@ -77,6 +77,8 @@ export class Hypervisor implements BuildHost {
   private sliceOwner: Domain | undefined;
   private sliceLeft = 0;
   private nextDomid = 1;
+  /** Seeds the domain builder's placement of machine frames. */
+  readonly seed: number;
   private guestInstructions = 0;
 
   constructor(opts: { clock?: { ips?: number; tscHz?: number }; wallclock?: { sec: number; nsec: number }; hostMemoryMiB?: number; seed?: number; onTrace?: (line: string) => void; scheduler?: Scheduler } = {}) {
@@ -86,6 +88,7 @@ export class Hypervisor implements BuildHost {
     this.mem = new PhysicalMemory(mib << 20);
     this.cpu = new Cpu(this.mem, this.clock);
     this.frames = new FrameTable(this.mem);
+    this.seed = opts.seed ?? 0;
     this.wallclock = opts.wallclock ?? { sec: 0, nsec: 0 };
     this.onTrace = opts.onTrace;
     this.scheduler = opts.scheduler ?? new CreditScheduler({ instructionsPerMs: this.clock.ips / 1000 });
@@ -133,7 +136,7 @@ export class Hypervisor implements BuildHost {
     const domid = this.nextDomid++;
     const dom = new Domain(domid, opts.name ?? `domain-${domid}`, this.mem);
     try {
-      buildDomain(this, dom, image, opts.kernel, { nrPages: memoryMiB * 256, cmdline: opts.cmdline ?? '' });
+      buildDomain(this, dom, image, opts.kernel, { nrPages: memoryMiB * 256, cmdline: opts.cmdline ?? '', seed: this.seed });
     } catch (e) {
       this.releaseMemory(dom);
       throw e;

@@ -112,3 +112,53 @@ describe('a built domain', () => {
     expect(hv.domains).toHaveLength(0);
   });
 });
+
+describe('machine frame placement', () => {
+  const hello = buildGuest('hello');
+  const layout = (seed: number | undefined, n = 2) => {
+    const hv = new Hypervisor({ hostMemoryMiB: 48, ...(seed === undefined ? {} : { seed }) });
+    return { hv, doms: Array.from({ length: n }, () => hv.createDomain({ kernel: hello, memoryMiB: 16 })) };
+  };
+
+  it('gives no constant mfn - pfn within a domain, and different layouts to two domains of one host', () => {
+    const { hv, doms: [a, b] } = layout(7);
+    const deltas = new Set(a.p2m.map((mfn, pfn) => mfn - pfn));
+    expect(deltas.size).toBeGreaterThan(a.p2m.length / 2);
+    // Neighbouring pfns are rarely neighbouring frames: a buffer of two pages is not machine-contiguous.
+    const adjacent = a.p2m.filter((mfn, pfn) => pfn > 0 && mfn === a.p2m[pfn - 1] + 1).length;
+    expect(adjacent).toBeLessThan(a.p2m.length / 100);
+    // The two domains' frames are disjoint, and their pfn -> (mfn rank) orders differ.
+    expect(a.p2m.some((m) => b.p2m.includes(m))).toBe(false);
+    const rank = (p2m: number[]) => { const s = [...p2m].sort((x, y) => x - y); return p2m.map((m) => s.indexOf(m)); };
+    expect(rank(a.p2m.slice(0, 64))).not.toEqual(rank(b.p2m.slice(0, 64)));
+    // M2P and P2M agree, and every frame is the domain's own.
+    for (const d of [a, b]) {
+      d.p2m.forEach((mfn, pfn) => {
+        expect(hv.frames.m2p(mfn)).toBe(pfn);
+        expect(hv.frames.owner[mfn]).toBe(d.domid);
+      });
+    }
+  });
+
+  it('keeps low pfns off the domain\'s memory: a pfn taken for an mfn is none of its pages', () => {
+    const { doms: [a] } = layout(3, 1);
+    const pages = new Set(a.p2m);
+    expect(a.p2m.slice(0, 1024).filter((_, pfn) => pages.has(pfn))).toEqual([]);
+  });
+
+  it('is deterministic for a seed and changes with it', () => {
+    expect(layout(11).doms[0].p2m).toEqual(layout(11).doms[0].p2m);
+    expect(layout(11).doms[0].p2m).not.toEqual(layout(12).doms[0].p2m);
+    expect(layout(undefined).doms[0].p2m).toEqual(layout(0).doms[0].p2m);
+  });
+
+  it('places a domain built on frames freed by another one anew, with M2P entries of the dead domain cleared', () => {
+    const { hv, doms: [a] } = layout(5, 1);
+    const old = [...a.p2m];
+    hv.destroyDomain(a);
+    for (const m of old) expect(hv.frames.m2p(m)).toBe(0xffffffff);
+    const c = hv.createDomain({ kernel: hello, memoryMiB: 16 });
+    expect(c.p2m).not.toEqual(old);
+    c.p2m.forEach((mfn, pfn) => expect(hv.frames.m2p(mfn)).toBe(pfn));
+  });
+});
