@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { xenlab } from './cli.js';
+import { buildKernel } from '../machine/tests/mb/build.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xenlab-cli-'));
 
@@ -21,6 +22,19 @@ describe('xenlab command line', () => {
     const bad = xenlab(['rnu']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("did you mean 'run'");
+  });
+
+  it('machine: boots a Multiboot kernel with --cmdline; exit status from isa-debug-exit, 3 when the budget runs out, 2 on a bad file', () => {
+    const elf = join(scratch, 'mb.elf');
+    writeFileSync(elf, buildKernel('echo-cmdline'));
+    const r = xenlab(['machine', elf, '--cmdline', 'hello there', '--memory', '16']);
+    expect(r.stdout).toBe('cmdline=hello there magic=2badb002 paging=0\n');
+    expect(r.status).toBe(1); // the kernel writes 0 to port 0xf4: (0 << 1) | 1
+    expect(xenlab(['machine', elf, '--budget', '5']).status).toBe(3);
+    writeFileSync(join(scratch, 'junk.elf'), 'not an ELF file');
+    const bad = xenlab(['machine', join(scratch, 'junk.elf')]);
+    expect(bad.status).toBe(2);
+    expect(oneClearLine(bad.stderr)).toMatch(/junk\.elf/);
   });
 
   it('run: a missing kernel file is bad input with one clear line', () => {
