@@ -55,6 +55,7 @@ export interface LoadOptions {
 
 const XEN_SPECIFIER = 'xen/public';
 const KIT_PREFIX = 'minios/';
+const ALLOWED_IMPORTS = 'a kernel may import only files in its own folder ("./util.js"), the kit library ("minios/<module>") and "xen/public"';
 
 function within(file: string, root: string): boolean {
   const rel = path.relative(path.resolve(root), path.resolve(file));
@@ -81,25 +82,36 @@ export function loadProgram(opts: LoadOptions): Program {
   const byFile = new Map<string, Module>();
   const roots = opts.allowedRoots.map((r) => path.resolve(r));
 
-  const resolveSpecifier = (spec: string, from: string): string | undefined => {
+  const kernelDir = path.resolve(opts.kernelDir);
+
+  /**
+   * Where an import leads. Whether it is allowed is decided from the specifier alone, before any file is looked at:
+   * under the grader's sandbox a forbidden file cannot even be seen, and "cannot find" would hide the real reason.
+   */
+  const resolveSpecifier = (spec: string, from: string): { file: string } | { refused: string } | { missing: string[] } => {
     let base: string;
-    if (spec.startsWith('./') || spec.startsWith('../')) base = path.resolve(path.dirname(from), spec);
-    else if (spec.startsWith(KIT_PREFIX)) base = path.join(opts.kernelDir, spec.slice(KIT_PREFIX.length));
-    else return undefined;
+    if (spec.startsWith(KIT_PREFIX)) {
+      base = path.join(kernelDir, spec.slice(KIT_PREFIX.length));
+      if (!within(base, kernelDir)) return { refused: 'it leads out of the kit library (minios/)' };
+    } else if (spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec)) {
+      base = path.resolve(path.dirname(from), spec);
+    } else {
+      return { refused: 'a kernel cannot use Node modules or npm packages' };
+    }
     const stem = base.replace(/\.(js|ts)$/, '');
-    for (const cand of [stem + '.ts', stem + '.kernel.ts', path.join(stem, 'index.ts')]) if (opts.fs.exists(cand)) return cand;
-    return undefined;
+    const candidates = [stem + '.ts', stem + '.kernel.ts', path.join(stem, 'index.ts')].filter((c) => roots.some((r) => within(c, r)));
+    if (!candidates.length) return { refused: 'it leads outside the folders this kernel may use (its own folder and the kit library)' };
+    const found = candidates.find((c) => opts.fs.exists(c));
+    return found ? { file: found } : { missing: candidates };
   };
 
   const load = (file: string, importer?: ts.Node): Module | undefined => {
     const abs = path.resolve(file);
     const have = byFile.get(abs);
     if (have) return have;
-    if (!roots.some((r) => within(abs, r))) {
-      const msg = `'${file}' is outside the folders this kernel may use`;
-      const hint = `import only from your submission folder, "minios/<module>" (the kit library) or "xen/public"`;
-      if (importer) prog.diagnostics.push(errorAt(importer, msg, hint).diag);
-      else prog.diagnostics.push({ file, line: 1, column: 1, message: msg, hint });
+    // An import was checked against the roots by resolveSpecifier; this is for the files the caller names.
+    if (!importer && !roots.some((r) => within(abs, r))) {
+      prog.diagnostics.push({ file, line: 1, column: 1, message: `'${file}' is outside the folders this kernel may use`, hint: 'give a file inside the submission folder' });
       return undefined;
     }
     const text = opts.fs.readFile(abs);
@@ -132,12 +144,16 @@ export function loadProgram(opts: LoadOptions): Program {
       if (spec === XEN_SPECIFIER) dep = xenPublicModule();
       else {
         const target = resolveSpecifier(spec, abs);
-        if (!target) {
-          prog.diagnostics.push(errorAt(st.moduleSpecifier, `cannot find kernel module '${spec}'`,
-            `use a relative path ("./util.js"), "minios/<module>" for the kit library, or "xen/public"`).diag);
+        if ('refused' in target) {
+          prog.diagnostics.push(errorAt(st.moduleSpecifier, `import of '${spec}' is not allowed: ${target.refused}`, ALLOWED_IMPORTS).diag);
           continue;
         }
-        dep = load(target, st.moduleSpecifier);
+        if ('missing' in target) {
+          const tried = target.missing.map((c) => path.relative(path.dirname(abs), c)).join(' or ');
+          prog.diagnostics.push(errorAt(st.moduleSpecifier, `cannot find kernel module '${spec}'`, `no file ${tried} exists; check the spelling (${ALLOWED_IMPORTS})`).diag);
+          continue;
+        }
+        dep = load(target.file, st.moduleSpecifier);
       }
       if (!dep) continue;
       m.deps.push(dep);

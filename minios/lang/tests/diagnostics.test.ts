@@ -2,8 +2,8 @@
 // and position (1-based line and column, as tsc prints them).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileKernel, formatDiagnostic } from '../index.js';
-import { compile, firstError, repoRoot, subDir } from './helpers.js';
+import { compileKernel, formatDiagnostic, nodeFs } from '../index.js';
+import { compile, firstError, kernelDir, memoryFs, repoRoot, subDir } from './helpers.js';
 import { diagnosticTemplates } from './templates.js';
 
 /** Defensive diagnostics no program can reach (every case of the switch before them is handled). */
@@ -85,10 +85,14 @@ const cases: [string, string, RegExp][] = [
   ['asm with run-time value', 'export function f(x: u32): void { asm`mov eax, ${@x}`; }', /a value inside asm`...` must be a constant, a function or a global/],
   ['static_buffer in a function', 'export function f(): void { const b = @static_buffer<u8>(16); }', /static_buffer declares static storage and belongs at module level/],
   ['global initialised at run time', 'function g(): u32 { return 1; }\nlet x: u32 = @g();', /the initial value of global 'x' must be known while compiling/],
-  ['import outside allowed roots', 'import { x } from @"../../etc/thing";', /cannot find kernel module|outside the folders/],
+  ['import outside allowed roots', 'import { x } from @"../../etc/thing";', /^import of '..\/..\/etc\/thing' is not allowed: it leads outside the folders this kernel may use/],
+  ['import of a Node module', 'import fs from @"node:fs";', /^import of 'node:fs' is not allowed: a kernel cannot use Node modules or npm packages$/],
+  ['import of an npm package', 'import { z } from @"zod";', /^import of 'zod' is not allowed: a kernel cannot use Node modules or npm packages$/],
+  ['import escaping the kit library', 'import { x } from @"minios/../../grader/grade.ts";', /^import of 'minios\/..\/..\/grader\/grade.ts' is not allowed: it leads out of the kit library/],
+  ['import of a missing file of the submission', 'import { x } from @"./nothere.js";', /^cannot find kernel module '.\/nothere.js'$/],
   ['missing export', 'import { @nothing_here } from "xen/public";', /module 'xen\/public' has no export named 'nothing_here'/],
   ['duplicate symbol across files', 'import "minios/hypercalls";\nexport function @HYPERVISOR_console_io(): void {}', /the symbol 'HYPERVISOR_console_io' is already defined/],
-  ['import of a kit file outside the allowed folders', `import { HYPERVISOR } from @"${outsideRoots}";\nexport function f(): void {}`, /is outside the folders this kernel may use/],
+  ['import of a kit file outside the allowed folders', `import { HYPERVISOR } from @"${outsideRoots}";\nexport function f(): void {}`, /^import of '.*' is not allowed: it leads outside the folders this kernel may use/],
   ['imported and declared', 'import { @strlen } from "minios/string";\nfunction strlen(): void {}\nexport function f(): void {}', /'strlen' is imported and also declared in this file/],
   ['declared twice', 'function g(): void {}\nfunction @g(): void {}\nexport function f(): void {}', /'g' is declared twice in this file/],
   ['function without a name', '@export default function (): void {}', /a function needs a name/],
@@ -228,6 +232,22 @@ describe('diagnostics', () => {
       expect(r.diagnostics[0]).toMatchObject({ file, line: 1, column: 1, message: `cannot read '${file}'`, hint: 'check the path' });
       seen.push(r.diagnostics[0].message);
     }
+  });
+
+  it('refuses a forbidden import by its specifier, before looking for the file (as under the grader sandbox, where it cannot be seen)', () => {
+    // A file system like the permission model's: nothing outside the kit library and the submission exists.
+    const visible = (f: string) => [kernelDir, subDir].some((r) => !path.relative(r, f).startsWith('..'));
+    const probed: string[] = [];
+    const sandboxFs = { exists: (f: string) => (probed.push(f), visible(f) && nodeFs.exists(f)), readFile: (f: string) => (visible(f) ? memoryFs(files).readFile(f) : undefined) };
+    const solution = path.relative(subDir, path.join(repoRoot, 'grader/solutions/01-hello/kernel/hello.ts')).split(path.sep).join('/');
+    const imports = ['node:fs', 'zod', `${solution}`, path.join(repoRoot, 'grader/api.ts'), 'minios/../../grader/grade.ts'];
+    const files = { 'main.ts': [...imports.map((s) => `import { x } from ${JSON.stringify(s)};`), 'import "minios/bootstrap";', 'export function start_kernel(si: VoidPtr): void {}', ''].join('\n') };
+    const r = compileKernel({ files: [path.join(subDir, 'main.ts')], kitRoot: repoRoot, allowedRoots: [kernelDir, subDir], fs: sandboxFs });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map((d) => [d.line, d.message.replace(/: [^:]*$/, '')])).toEqual(imports.map((s, i) => [i + 1, `import of '${s}' is not allowed`]));
+    for (const d of r.diagnostics) expect(d.hint).toBe('a kernel may import only files in its own folder ("./util.js"), the kit library ("minios/<module>") and "xen/public"');
+    expect(probed.filter((f) => !visible(f))).toEqual([]);
   });
 
   it('one mistake in a module-level constant is one error, not a crash where it is used', () => {
