@@ -71,6 +71,8 @@ export class Assembler {
   /** Sections in the order they were first named. Flags 'note' means not loaded (an SHT_NOTE when named .note*). */
   readonly sections: Section[] = [];
   readonly globals = new Set<string>();
+  /** Where each global was first declared, for "global symbol 'x' is not defined". */
+  readonly globalPos = new Map<string, SourcePos>();
   /** Absolute symbols from equ(). */
   readonly constants = new Map<string, number>();
   private cur: Section | undefined;
@@ -157,6 +159,7 @@ export class Assembler {
 
   global(name: string): void {
     this.globals.add(name);
+    if (this.pos && !this.globalPos.has(name)) this.globalPos.set(name, this.pos);
   }
 
   /** An absolute symbol (nasm `equ`). */
@@ -322,7 +325,7 @@ export class Assembler {
 
   private reserve(unit: number, n: number, directive: string): void {
     if (!Number.isInteger(n) || n < 0) this.fail(`${directive} count ${n} must be a non-negative integer`, `${directive} ${n}`);
-    this.emit({ kind: 'res', size: unit * n, text: `${directive} ${n}` });
+    this.emit({ kind: 'res', size: unit * n, text: this.lineText ?? `${directive} ${n}` });
   }
   resb(n: number): void { this.reserve(1, n, 'resb'); }
   resw(n: number): void { this.reserve(2, n, 'resw'); }
@@ -353,7 +356,7 @@ export class Assembler {
 
   /** Lays sections out from `base` (each page-aligned), resolves symbols and sizes branches. */
   link(opts: { base: number }): LinkedImage {
-    return linkSections(this.sections, this.constants, this.globals, opts.base);
+    return linkSections(this.sections, this.constants, this.globals, opts.base, this.globalPos);
   }
 }
 

@@ -150,7 +150,7 @@ export function writeElf32(image: LinkedImage, opts: ElfOptions): Uint8Array {
       symEntries.push({ name: strtab.add(n), value: v >>> 0, shndx: image.absolute.has(n) ? 0xfff1 : sectionOf(v), bind });
     }
   }
-  for (const g of image.globals) if (!image.symbols.has(g)) throw new AsmError(`global symbol '${g}' is not defined`);
+  for (const g of image.globals) if (!image.symbols.has(g)) throw new AsmError(`global symbol '${g}' is not defined`, image.globalPos?.get(g), `global ${g}`);
   const firstGlobal = 1 + symEntries.filter((e) => e.bind === 0).length;
   const symtab = new Uint8Array(16 * (symEntries.length + 1));
   const sv = new DataView(symtab.buffer);

@@ -32,6 +32,8 @@ export interface LinkedImage {
   absolute: Set<string>;
   /** Address -> source position, sorted by address; each entry holds until the next. */
   lines: LineEntry[];
+  /** Where each global was declared (for errors about globals never defined). */
+  globalPos?: Map<string, SourcePos>;
   /** Address, bytes and source of every instruction and datum. */
   listing(): string;
 }
@@ -55,7 +57,7 @@ function itemError(item: Item, problem: string): AsmError {
   return new AsmError(problem, item.pos, itemText(item.text));
 }
 
-export function link(sections: Section[], constants: Map<string, number>, globals: Set<string>, base: number): LinkedImage {
+export function link(sections: Section[], constants: Map<string, number>, globals: Set<string>, base: number, globalPos?: Map<string, SourcePos>): LinkedImage {
   if (!Number.isInteger(base) || base < 0 || base > 0xffffffff) throw new AsmError(`link base ${base} is not a 32-bit address`);
   const long = sections.map((s) => s.items.map((it) => it.kind === 'branch' && it.branch.force === 'near'));
   const fillCount = sections.map((s) => s.items.map(() => 0));
@@ -88,6 +90,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
     return (v + t.addend) >>> 0;
   };
 
+  let lastChanged: Item | undefined;
   for (let pass = 0; ; pass++) {
     layouts = [];
     let cursor = base;
@@ -103,10 +106,11 @@ export function link(sections: Section[], constants: Map<string, number>, global
       s.items.forEach((it, ii) => {
         offsets.push(off);
         off += itemSize(it, si, ii, off); // align and org count from the section start, like nasm's $$
+        // Named at the item that crosses the limit, so that the error points at a source line.
+        if (loaded && addr + off > 0x100000000) throw itemError(it, `section ${s.name} ends beyond the 4 GiB address space`);
       });
       offsets.push(off);
       if (loaded) cursor = addr + off;
-      if (loaded && cursor > 0x100000000) throw new AsmError(`section ${s.name} ends beyond the 4 GiB address space`);
       layouts.push({ addr, offsets });
     });
     symbols = new Map();
@@ -141,6 +145,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
       if (used !== fillCount[si][ii]) {
         fillCount[si][ii] = used;
         changed = true;
+        lastChanged = it;
       }
     }));
     if (!changed) {
@@ -149,7 +154,10 @@ export function link(sections: Section[], constants: Map<string, number>, global
       }));
       break;
     }
-    if (pass > 1000) throw new AsmError('branch sizes and times counts did not settle: a times count depends on its own size');
+    if (pass > 1000) {
+      const problem = 'branch sizes and times counts did not settle: a times count depends on its own size';
+      throw lastChanged ? itemError(lastChanged, problem) : new AsmError(problem);
+    }
   }
 
   const linked: LinkedSection[] = [];
@@ -159,7 +167,11 @@ export function link(sections: Section[], constants: Map<string, number>, global
     const { addr, offsets } = layouts[si];
     const size = offsets[offsets.length - 1];
     const bss = s.flags === 'bss';
-    if (!bss && size > MAX_SECTION) throw new AsmError(`section ${s.name} would hold ${size} bytes, more than ${MAX_SECTION}: use .bss (resb) for large zeroed areas`);
+    if (!bss && size > MAX_SECTION) {
+      const over = s.items[offsets.findIndex((o) => o > MAX_SECTION) - 1];
+      const problem = `section ${s.name} would hold ${size} bytes, more than ${MAX_SECTION}: use .bss (resb) for large zeroed areas`;
+      throw over ? itemError(over, problem) : new AsmError(problem);
+    }
     const out = new Uint8Array(bss ? 0 : size);
     s.items.forEach((it, ii) => {
       const off = offsets[ii];
@@ -198,6 +210,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
     globals: new Set(globals),
     absolute: new Set(constants.keys()),
     lines,
+    ...(globalPos ? { globalPos: new Map(globalPos) } : {}),
     listing: () => formatListing(listingRows, symbols, new Set(constants.keys())),
   };
 }

@@ -77,12 +77,19 @@ export function compileKernel(opts: CompileOptions): CompileResult {
   } catch (e) {
     if (e instanceof CompileError) return { ok: false, diagnostics: [e.diag] };
     if (e instanceof AsmError) {
-      return { ok: false, diagnostics: [{ file: e.pos?.file ?? '<asm>', line: e.pos?.line ?? 1, column: e.pos?.column ?? 1, message: e.problem + (e.source ? ` (in '${e.source}')` : ''), hint: 'check the asm`...` text or the symbol it names' }] };
+      // Every error of an asm`...` line or of linking carries the source line of the item at fault; one without
+      // (none is known to reach here) is put on the first file rather than on a made-up name.
+      return { ok: false, diagnostics: [{ file: e.pos?.file ?? opts.files[0] ?? '<kernel>', line: e.pos?.line ?? 1, column: e.pos?.column ?? 1, message: e.problem + (e.source ? ` (in '${e.source}')` : ''), hint: asmHint(e.problem) }] };
     }
     // Never a stack trace for a student's program: report the compiler's own failure as a diagnostic.
     const message = e instanceof Error ? e.message : String(e);
     return { ok: false, diagnostics: [{ file: opts.files[0] ?? '<kernel>', line: 1, column: 1, message: `internal compiler error: ${message}`, hint: 'this is a bug in minios/lang; please report it with the kernel source' }] };
   }
+}
+
+function asmHint(problem: string): string {
+  if (/^section .* would hold/.test(problem)) return 'the section passes its size limit at this line: make the count smaller, or reserve zeroed space in .bss';
+  return 'check the asm`...` text or the symbol it names';
 }
 
 function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Assembler } from '../assembler.js';
 import { AsmError } from '../errors.js';
+import { writeElf32 } from '../elf.js';
 import { byte, eax, ebx, mem, al, ecx, dword, imm } from '../operands.js';
 import { nasm } from './nasm.js';
 
@@ -50,6 +51,16 @@ describe('error messages', () => {
     expect(textError('a: nop\n  call b')).toBe("k.asm:2: 'call b': undefined symbol 'b'");
     expect(textError('x: loop y\ntimes 300 nop\ny:')).toMatch(/^k\.asm:1: 'loop y': jump target out of range by 173 bytes/);
     expect(textError('db 1\norg2: dw 0\nmov al, far_label\nfar_label equ 0x1000')).toBe("k.asm:3: 'mov al, far_label': address 0x1000 does not fit in 8 bits");
+  });
+
+  it('report section limits and undefined globals at the line that caused them, not at no position', () => {
+    expect(textError('db 1\nresb 0x8000000\nresb 0x8000000\ndb 2')).toBe("k.asm:3: 'resb 0x8000000': section .text would hold 268435458 bytes, more than 268435456: use .bss (resb) for large zeroed areas");
+    const a = new Assembler();
+    a.text('nop\ntimes 0x800 db 0\nret', { file: 'k.asm', line: 7 });
+    expect(() => a.link({ base: 0xfffff800 })).toThrow("k.asm:8: 'times 0x800 db 0': section .text ends beyond the 4 GiB address space");
+    const b = new Assembler();
+    b.text('global _start\n_start: nop\n  global nowhere', { file: 'k.asm', line: 20 });
+    expect(() => writeElf32(b.link({ base: 0 }), { entry: '_start' })).toThrow("k.asm:22: 'global nowhere': global symbol 'nowhere' is not defined");
   });
 
   it('reject instruction lines nasm rejects', () => {

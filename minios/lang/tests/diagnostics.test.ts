@@ -250,6 +250,19 @@ describe('diagnostics', () => {
     expect(probed.filter((f) => !visible(f))).toEqual([]);
   });
 
+  it('puts an error found while assembling or linking an asm template on its line of the kernel file', () => {
+    const head = 'import "minios/bootstrap";\nexport function start_kernel(si: VoidPtr): void {}\n';
+    const at = (src: string) => {
+      const d = firstError({ 'main.ts': head + src });
+      return `${path.basename(d.file)}:${d.line}: ${d.message}`;
+    };
+    expect(at('asm`\n  section .data\n  resb 0x8000000\n  resb 0x8000000\n  db 1\n`;\n'))
+      .toBe("main.ts:7: section .data would hold 268435457 bytes, more than 268435456: use .bss (resb) for large zeroed areas (in 'db 1')");
+    expect(at('asm`\n  nop\n  global not_defined_anywhere\n`;\n')).toBe("main.ts:5: global symbol 'not_defined_anywhere' is not defined (in 'global not_defined_anywhere')");
+    expect(at('export function f(): void {\n  asm`\n    nop\n    jmp nowhere_at_all\n  `;\n}\n')).toBe("main.ts:6: undefined symbol 'nowhere_at_all' (in 'jmp nowhere_at_all')");
+    expect(at('asm`nop\n  mov eax, [ebx+ecx+edx]`;\n')).toMatch(/^main\.ts:4: invalid effective address/);
+  });
+
   it('one mistake in a module-level constant is one error, not a crash where it is used', () => {
     for (const src of ['const a: u32 = a + 1;\nexport function f(): u32 { return a; }', 'let g: u32 = 1;\nconst c: u32 = g;\nexport function f(): u32 { return c + 1; }']) {
       const r = compile({ 'main.ts': src });
