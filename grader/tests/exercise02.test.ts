@@ -2,51 +2,19 @@
 // starter fails pointing at its TODOs, and every typical wrong solution under grader/wrong/02-gettimeofday fails the
 // checks its expect.json names, with the outcome and message given there. Also: the seeds vary what the README says
 // they vary, and the hypervisor really did update the time while the reference was between its version reads.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check, Exercise, RunObservation } from '../api.js';
-import { courseExercises, findExercise } from '../course.js';
-import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
+import { describe, expect, it } from 'vitest';
+import { gradeExercise } from '../grade.js';
 import { kitPath } from '../paths.js';
+import { exerciseFixture, wrongSolutionTests, referenceSweepTest, typeCheckTest, determinismTest, observeRuns } from './exercise-suite.js';
+import os from 'node:os';
 import { timeScale } from '../../hypervisor/time.js';
 import { timePlan, type TimeObservation } from '../../exercises/02-gettimeofday/time-plan.js';
 
-const exercise = findExercise('02', courseExercises())!;
-const reference = kitPath('grader', 'solutions', '02-gettimeofday');
-const wrongRoot = kitPath('grader', 'wrong', '02-gettimeofday');
-const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
-
-interface Expect {
-  checks: Record<string, { outcome: string; says?: string }>;
-}
-
-const results = new Map<string, ExerciseResult>();
-
-beforeAll(async () => {
-  const jobs: [string, string][] = [
-    ['reference', reference],
-    ['starter', kitPath('exercises', '02-gettimeofday')],
-    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
-  ];
-  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
-  for (let i = 0; i < jobs.length; i += 2) {
-    const batch = jobs.slice(i, i + 2);
-    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
-    batch.forEach(([name], k) => results.set(name, done[k]!));
-  }
-}, 240_000);
-
-/** Grades with a check that records each run's observation, under the given seeds. */
-async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
-  const runs: RunObservation[] = [];
-  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
-  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
-  await gradeExercise(ex, dir);
-  return runs;
-}
+const fx = exerciseFixture('02');
+const { exercise, reference, wrongCases, results } = fx;
+const observe = (dir: string, seeds: number[]) => observeRuns(exercise, dir, seeds);
 
 describe('exercise 02 (gettimeofday)', () => {
   it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
@@ -62,11 +30,7 @@ describe('exercise 02 (gettimeofday)', () => {
     expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
   });
 
-  it('gives the reference full marks under 24 more seeds', async () => {
-    const seeds = Array.from({ length: 24 }, (_, i) => 100 + i * 37);
-    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
-    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
-  }, 60_000);
+  referenceSweepTest(fx, 24);
 
   it('passes a correct kernel that prints its own debugging lines in the middle of each call', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xenlab-ex02-'));
@@ -103,20 +67,7 @@ describe('exercise 02 (gettimeofday)', () => {
     expect(byId['own-implementation']!.outcome).toBe('NOT RUN');
   });
 
-  for (const name of wrongCases) {
-    it(`fails the wrong solution '${name}' with its teaching message`, () => {
-      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
-      const r = results.get(name)!;
-      expect(r.outcome).not.toBe('PASS');
-      expect(r.score).toBeLessThan(r.maxScore);
-      for (const [id, w] of Object.entries(want.checks)) {
-        const c = r.checks.find((x) => x.id === id);
-        expect(c, `check ${id}`).toBeDefined();
-        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
-        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
-      }
-    });
-  }
+  wrongSolutionTests(fx);
 
   it('names the seed a check failed under, so the student can rerun it with --seed', () => {
     const r = results.get('negative-shift-ignored')!;
@@ -157,22 +108,7 @@ describe('exercise 02 (gettimeofday)', () => {
     }
   });
 
-  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
-    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d; });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '02-gettimeofday', 'kernel')), tsc(kitPath('grader', 'solutions', '02-gettimeofday', 'kernel'))]);
-    expect(starter).toEqual({ code: 0, out: '' });
-    expect(ref).toEqual({ code: 0, out: '' });
-  }, 60_000);
+  typeCheckTest(fx);
 
-  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
-    clearBuildCache();
-    const again = await gradeExercise(exercise, path.join(wrongRoot, 'no-retry-on-change'), { hidden: true, noCache: true });
-    expect(again).toEqual(results.get('no-retry-on-change'));
-  }, 60_000);
+  determinismTest(fx, 'no-retry-on-change');
 });

@@ -2,47 +2,16 @@
 // starter fails pointing at its TODOs, and every typical wrong solution under grader/wrong/03-grant-sharing fails the
 // checks its expect.json names, with the outcome and message given there. Also: what the run setup observes is what
 // happened (every state of the reference's grant entry, in order; the seeds vary what they say they vary).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check, Exercise, RunObservation } from '../api.js';
-import { courseExercises, findExercise } from '../course.js';
-import { gradeExercise, type ExerciseResult } from '../grade.js';
+import { describe, expect, it } from 'vitest';
+import { gradeExercise } from '../grade.js';
 import { kitPath } from '../paths.js';
+import { exerciseFixture, wrongSolutionTests, typeCheckTest, observeRuns } from './exercise-suite.js';
 import { sharePlan, type ShareObservation } from '../../exercises/03-grant-sharing/share-plan.js';
 
-const exercise = findExercise('03', courseExercises())!;
-const reference = kitPath('grader', 'solutions', '03-grant-sharing');
-const wrongRoot = kitPath('grader', 'wrong', '03-grant-sharing');
-const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
-
-interface Expect { checks: Record<string, { outcome: string; says?: string }> }
-
-const results = new Map<string, ExerciseResult>();
-
-beforeAll(async () => {
-  const jobs: [string, string][] = [
-    ['reference', reference],
-    ['starter', kitPath('exercises', '03-grant-sharing')],
-    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
-  ];
-  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
-  for (let i = 0; i < jobs.length; i += 2) {
-    const batch = jobs.slice(i, i + 2);
-    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
-    batch.forEach(([name], k) => results.set(name, done[k]!));
-  }
-}, 240_000);
-
-/** Grades with a check that records each run, under the given seeds. */
-async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
-  const runs: RunObservation[] = [];
-  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
-  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
-  await gradeExercise(ex, dir);
-  return runs;
-}
+const fx = exerciseFixture('03');
+const { exercise, reference, wrongCases, results } = fx;
+const observe = (dir: string, seeds: number[]) => observeRuns(exercise, dir, seeds);
 
 describe('exercise 03 (grant sharing)', () => {
   it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
@@ -79,20 +48,7 @@ describe('exercise 03 (grant sharing)', () => {
     expect(byId['waits-for-unmap']!.outcome).toBe('NOT RUN');
   });
 
-  for (const name of wrongCases) {
-    it(`fails the wrong solution '${name}' with its teaching message`, () => {
-      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
-      const r = results.get(name)!;
-      expect(r.outcome).not.toBe('PASS');
-      expect(r.score).toBeLessThan(r.maxScore);
-      for (const [id, w] of Object.entries(want.checks)) {
-        const c = r.checks.find((x) => x.id === id);
-        expect(c, `check ${id}`).toBeDefined();
-        expect(c!.outcome, `outcome of ${id}`).toBe(w.outcome);
-        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
-      }
-    });
-  }
+  wrongSolutionTests(fx);
 
   it('observes every state of a grant entry in order, and the mapper\'s operations with what Xen wrote back', async () => {
     const [run] = await observe(reference, [1]);
@@ -123,16 +79,5 @@ describe('exercise 03 (grant sharing)', () => {
     for (const p of plans) expect(p.firstRef).toBeGreaterThanOrEqual(8);
   });
 
-  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
-    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d; });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '03-grant-sharing', 'kernel')), tsc(kitPath('grader', 'solutions', '03-grant-sharing', 'kernel'))]);
-    expect(starter).toEqual({ code: 0, out: '' });
-    expect(ref).toEqual({ code: 0, out: '' });
-  }, 60_000);
+  typeCheckTest(fx);
 });

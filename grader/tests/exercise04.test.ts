@@ -2,53 +2,20 @@
 // pointing at its TODOs, and every typical wrong solution under grader/wrong/04-console fails the checks its
 // expect.json names, with the outcome and message given there (and under the seed given there). Also: the session
 // really makes the reference wait for room, hold input back and sleep, and the barrier check reads sources right.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check, CheckContext, Exercise, RunObservation } from '../api.js';
-import { courseExercises, findExercise } from '../course.js';
-import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
-import { kitPath } from '../paths.js';
+import { describe, expect, it } from 'vitest';
+import type { CheckContext } from '../api.js';
 import { usesBarriers } from '../checks/04-console.js';
+import { kitPath } from '../paths.js';
+import { exerciseFixture, wrongSolutionTests, referenceSweepTest, typeCheckTest, determinismTest, observeRuns } from './exercise-suite.js';
 import {
   consolePlan, CPU_BUDGET, IN_SIZE, OUT_SIZE, OUTPUT_TEXT, SESSION_BUDGET, typedText, type ConsoleObservation,
 } from '../../exercises/04-console/console-plan.js';
 
-const exercise = findExercise('04', courseExercises())!;
-const reference = kitPath('grader', 'solutions', '04-console');
-const wrongRoot = kitPath('grader', 'wrong', '04-console');
-const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
-
-interface Expect {
-  seed?: number;
-  checks: Record<string, { outcome: string; says?: string }>;
-}
-
-const results = new Map<string, ExerciseResult>();
-
-beforeAll(async () => {
-  const jobs: [string, string][] = [
-    ['reference', reference],
-    ['starter', kitPath('exercises', '04-console')],
-    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
-  ];
-  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
-  for (let i = 0; i < jobs.length; i += 2) {
-    const batch = jobs.slice(i, i + 2);
-    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
-    batch.forEach(([name], k) => results.set(name, done[k]!));
-  }
-}, 240_000);
-
-/** Grades with a check that records each run's observation, under the given seeds. */
-async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
-  const runs: RunObservation[] = [];
-  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
-  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
-  await gradeExercise(ex, dir);
-  return runs;
-}
+const fx = exerciseFixture('04');
+const { exercise, reference, wrongCases, results } = fx;
+const observe = (dir: string, seeds: number[]) => observeRuns(exercise, dir, seeds);
 
 describe('exercise 04 (console)', () => {
   it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
@@ -65,11 +32,7 @@ describe('exercise 04 (console)', () => {
     expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
   });
 
-  it('gives the reference full marks under 12 more seeds', async () => {
-    const seeds = Array.from({ length: 12 }, (_, i) => 100 + i * 37);
-    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
-    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
-  }, 60_000);
+  referenceSweepTest(fx, 12);
 
   it('fails the starter with hints that point at its TODO lines', () => {
     const r = results.get('starter')!;
@@ -86,21 +49,7 @@ describe('exercise 04 (console)', () => {
     for (const id of ['echoes-typing', 'loses-no-input', 'own-driver', 'uses-barriers']) expect(byId[id]!.outcome).toBe('NOT RUN');
   });
 
-  for (const name of wrongCases) {
-    it(`fails the wrong solution '${name}' with its teaching message`, () => {
-      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
-      const r = results.get(name)!;
-      expect(r.outcome).not.toBe('PASS');
-      expect(r.score).toBeLessThan(r.maxScore);
-      if (want.seed !== undefined) expect(r.seed).toBe(want.seed);
-      for (const [id, w] of Object.entries(want.checks)) {
-        const c = r.checks.find((x) => x.id === id);
-        expect(c, `check ${id}`).toBeDefined();
-        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
-        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
-      }
-    });
-  }
+  wrongSolutionTests(fx);
 
   it('varies the ring start indices by seed: from 0, wrapping past 2^32 in each ring, and unaligned', () => {
     const plans = exercise.seeds!.map(consolePlan);
@@ -156,22 +105,7 @@ describe('exercise 04 (console)', () => {
     expect(verdict(source.replace('  mb(); // done reading', '  rmb(); // done reading'))).toMatch(/with no mb\(\)/);
   });
 
-  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
-    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d; });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '04-console', 'kernel')), tsc(kitPath('grader', 'solutions', '04-console', 'kernel'))]);
-    expect(starter).toEqual({ code: 0, out: '' });
-    expect(ref).toEqual({ code: 0, out: '' });
-  }, 60_000);
+  typeCheckTest(fx);
 
-  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
-    clearBuildCache();
-    const again = await gradeExercise(exercise, path.join(wrongRoot, 'drops-input'), { hidden: true, noCache: true });
-    expect(again).toEqual(results.get('drops-input'));
-  }, 60_000);
+  determinismTest(fx, 'drops-input');
 });

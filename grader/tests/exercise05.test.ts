@@ -3,49 +3,15 @@
 // expect.json names, with the outcome and message given there (and under the seed given there). Also: the seeds
 // really start the rings where they say, the doorbell's event really lands between a request and its reply, the
 // first commit really conflicts, and the secret really is refused.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check, Exercise, RunObservation } from '../api.js';
-import { courseExercises, findExercise } from '../course.js';
-import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
+import { describe, expect, it } from 'vitest';
 import { kitPath } from '../paths.js';
+import { exerciseFixture, wrongSolutionTests, referenceSweepTest, typeCheckTest, determinismTest, observeRuns } from './exercise-suite.js';
 import { RING_SIZE, xenstorePlan, type XenStoreObservation } from '../../exercises/05-xenstore/xenstore-plan.js';
 
-const exercise = findExercise('05', courseExercises())!;
-const reference = kitPath('grader', 'solutions', '05-xenstore');
-const wrongRoot = kitPath('grader', 'wrong', '05-xenstore');
-const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
-
-interface Expect {
-  seed?: number;
-  checks: Record<string, { outcome: string; says?: string }>;
-}
-
-const results = new Map<string, ExerciseResult>();
-
-beforeAll(async () => {
-  const jobs: [string, string][] = [
-    ['reference', reference],
-    ['starter', kitPath('exercises', '05-xenstore')],
-    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
-  ];
-  for (let i = 0; i < jobs.length; i += 2) {
-    const batch = jobs.slice(i, i + 2);
-    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
-    batch.forEach(([name], k) => results.set(name, done[k]!));
-  }
-}, 240_000);
-
-/** Grades with a check that records each run's observation, under the given seeds. */
-async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
-  const runs: RunObservation[] = [];
-  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
-  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
-  await gradeExercise(ex, dir);
-  return runs;
-}
+const fx = exerciseFixture('05');
+const { exercise, reference, wrongCases, results } = fx;
+const observe = (dir: string, seeds: number[]) => observeRuns(exercise, dir, seeds);
 
 describe('exercise 05 (XenStore)', () => {
   it('is graded under several seeds, and has at least six typical wrong solutions to test its checks against', () => {
@@ -62,11 +28,7 @@ describe('exercise 05 (XenStore)', () => {
     expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
   });
 
-  it('gives the reference full marks under 8 more seeds', async () => {
-    const seeds = Array.from({ length: 8 }, (_, i) => 100 + i * 37);
-    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
-    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
-  }, 60_000);
+  referenceSweepTest(fx, 8);
 
   it('fails the starter with hints that point at its TODO lines', () => {
     const r = results.get('starter')!;
@@ -82,21 +44,7 @@ describe('exercise 05 (XenStore)', () => {
     }
   });
 
-  for (const name of wrongCases) {
-    it(`fails the wrong solution '${name}' with its teaching message`, () => {
-      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
-      const r = results.get(name)!;
-      expect(r.outcome).not.toBe('PASS');
-      expect(r.score).toBeLessThan(r.maxScore);
-      if (want.seed !== undefined) expect(r.seed).toBe(want.seed);
-      for (const [id, w] of Object.entries(want.checks)) {
-        const c = r.checks.find((x) => x.id === id);
-        expect(c, `check ${id}`).toBeDefined();
-        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
-        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
-      }
-    });
-  }
+  wrongSolutionTests(fx);
 
   it('varies the ring start indices by seed: from 0, a first header split at the end of req[] and of rsp[], u32 wraps', () => {
     const plans = exercise.seeds!.map(xenstorePlan);
@@ -137,22 +85,7 @@ describe('exercise 05 (XenStore)', () => {
     }
   }, 60_000);
 
-  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
-    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d; });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '05-xenstore', 'kernel')), tsc(kitPath('grader', 'solutions', '05-xenstore', 'kernel'))]);
-    expect(starter).toEqual({ code: 0, out: '' });
-    expect(ref).toEqual({ code: 0, out: '' });
-  }, 60_000);
+  typeCheckTest(fx);
 
-  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
-    clearBuildCache();
-    const again = await gradeExercise(exercise, path.join(wrongRoot, 'no-retry'), { hidden: true, noCache: true });
-    expect(again).toEqual(results.get('no-retry'));
-  }, 60_000);
+  determinismTest(fx, 'no-retry');
 });

@@ -2,50 +2,15 @@
 // pointing at its TODOs, and every typical wrong solution under grader/wrong/06-block fails the checks its
 // expect.json names, with the outcome and message given there (and under the seed given there). Also: the session
 // really delays the backend, injects its error and leaves the disk as the plan says.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check, Exercise, RunObservation } from '../api.js';
-import { courseExercises, findExercise } from '../course.js';
-import { clearBuildCache, gradeExercise, type ExerciseResult } from '../grade.js';
+import { describe, expect, it } from 'vitest';
 import { kitPath } from '../paths.js';
+import { exerciseFixture, wrongSolutionTests, referenceSweepTest, typeCheckTest, determinismTest, observeRuns } from './exercise-suite.js';
 import { blockPlan, expectedImage, initialImage, TRAILER, type BlockObservation } from '../../exercises/06-block/block-plan.js';
 
-const exercise = findExercise('06', courseExercises())!;
-const reference = kitPath('grader', 'solutions', '06-block');
-const wrongRoot = kitPath('grader', 'wrong', '06-block');
-const wrongCases = fs.readdirSync(wrongRoot).filter((d) => fs.existsSync(path.join(wrongRoot, d, 'expect.json'))).sort();
-
-interface Expect {
-  seed?: number;
-  checks: Record<string, { outcome: string; says?: string }>;
-}
-
-const results = new Map<string, ExerciseResult>();
-
-beforeAll(async () => {
-  const jobs: [string, string][] = [
-    ['reference', reference],
-    ['starter', kitPath('exercises', '06-block')],
-    ...wrongCases.map((c): [string, string] => [c, path.join(wrongRoot, c)]),
-  ];
-  // Builds run in child processes: two at a time keeps a 2-core machine busy without thrashing.
-  for (let i = 0; i < jobs.length; i += 2) {
-    const batch = jobs.slice(i, i + 2);
-    const done = await Promise.all(batch.map(([, dir]) => gradeExercise(exercise, dir, { hidden: true })));
-    batch.forEach(([name], k) => results.set(name, done[k]!));
-  }
-}, 240_000);
-
-/** Grades with a check that records each run's observation, under the given seeds. */
-async function observe(dir: string, seeds: number[]): Promise<RunObservation[]> {
-  const runs: RunObservation[] = [];
-  const capture: Check = { id: 'capture', title: 'records the run', weight: 1, run(ctx) { runs.push(ctx.run); return { pass: true }; } };
-  const ex: Exercise = { ...exercise, seeds, checks: [capture] };
-  await gradeExercise(ex, dir);
-  return runs;
-}
+const fx = exerciseFixture('06');
+const { exercise, reference, wrongCases, results } = fx;
+const observe = (dir: string, seeds: number[]) => observeRuns(exercise, dir, seeds);
 
 describe('exercise 06 (block)', () => {
   it('is graded under several seeds, and has at least seven typical wrong solutions to test its checks against', () => {
@@ -62,11 +27,7 @@ describe('exercise 06 (block)', () => {
     expect(r.run).toMatchObject({ end: 'shutdown', shutdownReason: 'poweroff' });
   });
 
-  it('gives the reference full marks under 8 more seeds', async () => {
-    const seeds = Array.from({ length: 8 }, (_, i) => 100 + i * 37);
-    const r = await gradeExercise({ ...exercise, seeds }, reference, { hidden: true });
-    expect(r.checks.filter((c) => c.outcome !== 'PASS').map((c) => `${c.id}: ${c.actual}`)).toEqual([]);
-  }, 60_000);
+  referenceSweepTest(fx, 8);
 
   it('fails the starter with hints that point at its TODO lines', () => {
     const r = results.get('starter')!;
@@ -81,22 +42,7 @@ describe('exercise 06 (block)', () => {
     for (const id of ['segments', 'handles-errors', 'flushes', 'ends-grants', 'disconnects']) expect(byId[id]!.outcome).toBe('NOT RUN');
   });
 
-  for (const name of wrongCases) {
-    it(`fails the wrong solution '${name}' with its teaching message`, () => {
-      const want = JSON.parse(fs.readFileSync(path.join(wrongRoot, name, 'expect.json'), 'utf8')) as Expect;
-      const r = results.get(name)!;
-      expect(r.build.ok, r.build.ok ? '' : JSON.stringify(r.build)).toBe(true);
-      expect(r.outcome).not.toBe('PASS');
-      expect(r.score).toBeLessThan(r.maxScore);
-      if (want.seed !== undefined) expect(r.seed).toBe(want.seed);
-      for (const [id, w] of Object.entries(want.checks)) {
-        const c = r.checks.find((x) => x.id === id);
-        expect(c, `check ${id}`).toBeDefined();
-        expect(c!.outcome, `outcome of ${id}: ${c!.actual}`).toBe(w.outcome);
-        if (w.says) expect(`${c!.actual ?? ''} ${c!.hint ?? ''}`, `message of ${id}`).toContain(w.says);
-      }
-    });
-  }
+  wrongSolutionTests(fx, { mustBuild: true });
 
   it('varies the disk, the job, the failing request and the backend\'s delay by seed; the job fits in 11 segments', () => {
     const plans = exercise.seeds!.map(blockPlan);
@@ -141,22 +87,7 @@ describe('exercise 06 (block)', () => {
     }
   }, 60_000);
 
-  it('type-checks the starter and the reference with tsc and the kit declarations (what a student\'s editor shows)', async () => {
-    const tsc = (project: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d; });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    const [starter, ref] = await Promise.all([tsc(kitPath('exercises', '06-block', 'kernel')), tsc(kitPath('grader', 'solutions', '06-block', 'kernel'))]);
-    expect(starter).toEqual({ code: 0, out: '' });
-    expect(ref).toEqual({ code: 0, out: '' });
-  }, 60_000);
+  typeCheckTest(fx);
 
-  it('grades deterministically: the same submission and seeds give the same result and trace hash', async () => {
-    clearBuildCache();
-    const again = await gradeExercise(exercise, path.join(wrongRoot, 'ignores-status'), { hidden: true, noCache: true });
-    expect(again).toEqual(results.get('ignores-status'));
-  }, 60_000);
+  determinismTest(fx, 'ignores-status');
 });
