@@ -22,7 +22,10 @@ export type Item =
   | { kind: 'align'; n: number; fill: number; pos?: SourcePos; text: ItemText }
   | { kind: 'org'; offset: number; pos?: SourcePos; text: ItemText }
   | { kind: 'res'; size: number; pos?: SourcePos; text: ItemText }
-  /** `times N <body>` whose N depends on addresses: the body's bytes repeated N times, N found when linking. */
+  /**
+   * `times N <body>`, the body's bytes repeated N times when linking: N a constant (a body that is the same bytes each
+   * time, kept once however large N is) or depending on addresses (found when linking).
+   */
   | { kind: 'fill'; count: LinkCount; pattern: number[]; pos?: SourcePos; text: ItemText };
 
 /** k + sum of coef * address(label), evaluated by the linker. */
@@ -150,7 +153,10 @@ export class Assembler {
   /** Section and offset of a label (or `$`, `$$`) when they are already known, for folding label differences. */
   knownOffset(name: string): { section: string; offset: number } | undefined {
     const s = this.currentSection;
-    if (name === '$') return s.fixedSize === undefined ? undefined : { section: s.name, offset: s.fixedSize };
+    if (name === '$') {
+      const at = this.dollar ? this.dollar.offset : s.fixedSize;
+      return at === undefined ? undefined : { section: s.name, offset: at };
+    }
     if (name === '$$') return { section: s.name, offset: 0 };
     const ls = this.labelSection.get(name);
     const off = ls?.fixedLabels.get(name);
@@ -186,9 +192,12 @@ export class Assembler {
   /** The source line being assembled by text(), used as the items' text instead of a reformatted one. */
   lineText: string | undefined;
 
+  /** What `$` means while a `times` line repeats its body: the start of that line, as in nasm (not each repeat's). */
+  dollar: { name: string; offset: number | undefined } | undefined;
+
   private emit(item: Item): void {
     const s = this.currentSection;
-    if (s.flags === 'bss' && item.kind === 'bytes' && item.bytes.some((b) => b !== 0)) {
+    if (s.flags === 'bss' && ((item.kind === 'bytes' && item.bytes.some((b) => b !== 0)) || (item.kind === 'fill' && item.pattern.some((b) => b !== 0)))) {
       this.fail(`section ${s.name} holds no data: use resb/resd there, or put initialised data in .data`, item.text);
     }
     item.pos = this.pos;
@@ -199,7 +208,8 @@ export class Assembler {
         case 'res': s.fixedSize += item.size; break;
         case 'align': s.fixedSize += (item.n - (at % item.n)) % item.n; break;
         case 'org': s.fixedSize = Math.max(at, item.offset); break;
-        case 'branch': case 'fill': s.fixedSize = undefined; break;
+        case 'fill': s.fixedSize = item.count.terms.length ? undefined : at + Math.max(0, item.count.k) * item.pattern.length; break;
+        case 'branch': s.fixedSize = undefined; break;
       }
     }
     s.items.push(item);
@@ -332,9 +342,13 @@ export class Assembler {
   resd(n: number): void { this.reserve(4, n, 'resd'); }
   resq(n: number): void { this.reserve(8, n, 'resq'); }
 
-  /** `times` whose count is only known when linking (used by text() for `times 64-($-$$) db 0` after jumps). */
+  /**
+   * `pattern` repeated `count` times, stored once: the count a constant (text() uses it for `times 1000 nop`) or
+   * known only when linking (`times 64-($-$$) db 0` after jumps).
+   */
   fill(count: LinkCount, pattern: readonly number[]): void {
     if (pattern.length === 0) this.fail('times repeats nothing');
+    if (!count.terms.length && (!Number.isInteger(count.k) || count.k < 0 || count.k > MAX_TIMES)) this.fail(`times count ${count.k} must be an integer from 0 to ${MAX_TIMES}`, this.lineText ?? 'times');
     this.emit({ kind: 'fill', count, pattern: [...pattern], text: this.lineText ?? 'times' });
   }
 

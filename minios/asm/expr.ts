@@ -125,7 +125,7 @@ export function resolveValue(asm: Assembler, v: Lin, what: string): number | Sym
   for (const n of v.terms.keys()) if (n.startsWith('%')) throw new AsmError(`register ${n.slice(1)} cannot be used in ${what}`);
   const { k, terms } = fold(asm, v);
   if (terms.size === 0) return k;
-  const label = (n: string) => (n === '$' ? asm.here().name : n === '$$' ? asm.sectionStart().name : n);
+  const label = (n: string) => (n === '$' ? asm.dollar?.name ?? asm.here().name : n === '$$' ? asm.sectionStart().name : n);
   if (terms.size === 1) {
     const [[n, c]] = [...terms];
     if (c === 1) return { kind: 'sym', name: label(n), addend: k };

@@ -60,7 +60,8 @@ function itemError(item: Item, problem: string): AsmError {
 export function link(sections: Section[], constants: Map<string, number>, globals: Set<string>, base: number, globalPos?: Map<string, SourcePos>): LinkedImage {
   if (!Number.isInteger(base) || base < 0 || base > 0xffffffff) throw new AsmError(`link base ${base} is not a 32-bit address`);
   const long = sections.map((s) => s.items.map((it) => it.kind === 'branch' && it.branch.force === 'near'));
-  const fillCount = sections.map((s) => s.items.map(() => 0));
+  // A constant count is known from the start (so branch sizing starts from the true layout); others are found below.
+  const fillCount = sections.map((s) => s.items.map((it) => (it.kind === 'fill' && !it.count.terms.length ? it.count.k : 0)));
   const fillRaw = sections.map((s) => s.items.map(() => 0));
   const labelSection = new Map<string, number>();
   sections.forEach((s, si) => s.labels.forEach((_, name) => labelSection.set(name, si)));
@@ -189,7 +190,7 @@ export function link(sections: Section[], constants: Map<string, number>, global
           const field: Fixup = { at: b.prefix.length + op.length, size: long[si][ii] ? 4 : 1, target: b.target, pcrel: true, end: len };
           patch(out, off, at, field, resolve(b.target, it), it);
         } else if (it.kind === 'align') out.fill(it.fill, off, off + len);
-        else if (it.kind === 'fill') for (let k = 0; k < len; k++) out[off + k] = it.pattern[k % it.pattern.length];
+        else if (it.kind === 'fill') repeatInto(out, off, len, it.pattern);
       }
       if (isLoaded(s.flags) && it.pos && len > 0 && (it.kind === 'bytes' || it.kind === 'branch' || it.kind === 'fill')) {
         const last = lines[lines.length - 1];
@@ -215,6 +216,22 @@ export function link(sections: Section[], constants: Map<string, number>, global
   };
 }
 
+/** `pattern` repeated over out[off, off+len): written once, then copied in doubling runs. */
+function repeatInto(out: Uint8Array, off: number, len: number, pattern: readonly number[]): void {
+  if (len <= 0) return;
+  if (pattern.length === 1) {
+    out.fill(pattern[0], off, off + len);
+    return;
+  }
+  const first = Math.min(len, pattern.length);
+  for (let k = 0; k < first; k++) out[off + k] = pattern[k];
+  for (let done = first; done < len; ) {
+    const n = Math.min(done, len - done);
+    out.copyWithin(off + done, off, off + n);
+    done += n;
+  }
+}
+
 function patch(out: Uint8Array, off: number, at: number, f: Fixup, target: number, item: Item): void {
   let v = target;
   if (f.pcrel) {
@@ -231,6 +248,9 @@ function patch(out: Uint8Array, off: number, at: number, f: Fixup, target: numbe
   }
   for (let i = 0; i < f.size; i++) out[off + f.at + i] = (v >>> (8 * i)) & 0xff;
 }
+
+/** Bytes of one item shown in the listing; the rest are counted. */
+const LISTING_BYTES = 256;
 
 interface ListingRow { section: string; addr: number; bytes: Uint8Array; text: ItemText; pos?: SourcePos }
 
@@ -253,10 +273,12 @@ function formatListing(rows: ListingRow[], symbols: Map<string, number>, absolut
     const pos = r.pos ? `${r.pos.file}:${r.pos.line}` : '';
     if (pos && pos !== lastPos) out.push(`; ${pos}`);
     lastPos = pos;
-    const hex = [...r.bytes].map((b) => b.toString(16).padStart(2, '0'));
-    const first = hex.slice(0, 8).join(' ');
-    out.push(`${r.addr.toString(16).padStart(8, '0')}  ${first.padEnd(24)}  ${itemText(r.text)}`);
-    for (let i = 8; i < hex.length; i += 8) out.push(`${(r.addr + i).toString(16).padStart(8, '0')}  ${hex.slice(i, i + 8).join(' ')}`);
+    const hex = (from: number) => [...r.bytes.subarray(from, from + 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    out.push(`${r.addr.toString(16).padStart(8, '0')}  ${hex(0).padEnd(24)}  ${itemText(r.text)}`);
+    // A long item (a large times or buffer) shows its first bytes and its size, not megabytes of hex.
+    const upto = Math.min(r.bytes.length, LISTING_BYTES);
+    for (let i = 8; i < upto; i += 8) out.push(`${(r.addr + i).toString(16).padStart(8, '0')}  ${hex(i)}`);
+    if (r.bytes.length > upto) out.push(`${' '.repeat(10)}... ${r.bytes.length} bytes in all`);
   }
   return out.join('\n') + '\n';
 }

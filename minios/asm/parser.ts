@@ -91,6 +91,46 @@ function memFrom(asm: Assembler, e: Lin, seg: Register | undefined, size: MemSiz
   };
 }
 
+/**
+ * `times n <body>` whose body is the same bytes every time (an instruction or data without symbols, `$` or labels):
+ * assembled once and kept as one item that the linker repeats, so that memory does not grow with n. Returns false
+ * when the body does not qualify (or fails: the caller then assembles it the ordinary way and reports the error).
+ */
+function repeatOnce(asm: Assembler, body: Tok[], lineText: string, n: number): boolean {
+  const head = body[0];
+  if (head?.t !== 'id') return false;
+  const w = head.v.toLowerCase();
+  if (!(w in dataDirectives || w in resDirectives || isMnemonic(w) || isPrefix(w))) return false;
+  if (body.some((t) => t.t === 'id' && (t.v === '$' || t.v === '$$'))) return false;
+  const scratch = new (asm.constructor as new () => Assembler)();
+  for (const [k, v] of asm.constants) scratch.constants.set(k, v);
+  const here = asm.currentSection;
+  scratch.section(here.name, { flags: here.flags });
+  scratch.lineText = asm.lineText;
+  try {
+    statement(scratch, body, lineText);
+  } catch (err) {
+    if (err instanceof AsmError) return false;
+    throw err;
+  }
+  const made = scratch.sections;
+  if (made.length !== 1 || made[0].labels.size || scratch.globals.size || scratch.constants.size !== asm.constants.size) return false;
+  const items = made[0].items;
+  if (items.length && items.every((it) => it.kind === 'res')) {
+    const size = items.reduce((sum, it) => sum + (it.kind === 'res' ? it.size : 0), 0);
+    asm.resb(size * n);
+    return true;
+  }
+  const pattern: number[] = [];
+  for (const it of items) {
+    if (it.kind !== 'bytes' || it.fixups.length) return false;
+    for (const b of it.bytes) pattern.push(b);
+  }
+  if (!pattern.length) return false;
+  asm.fill({ k: n, terms: [] }, pattern);
+  return true;
+}
+
 function splitOperands(toks: Tok[]): Tok[][] {
   const out: Tok[][] = [[]];
   let depth = 0;
@@ -124,7 +164,15 @@ function statement(asm: Assembler, toks: Tok[], lineText: string): void {
       const n = folded.k;
       if (!Number.isInteger(n) || n < 0) throw new AsmError(`times count ${n} must be a non-negative integer`);
       if (n > MAX_TIMES) throw new AsmError(`times count ${n} is larger than ${MAX_TIMES}; reserve space with resb instead`);
-      for (let i = 0; i < n; i++) statement(asm, body, lineText);
+      if (n > 1 && repeatOnce(asm, body, lineText, n)) return;
+      // `$` in the body is the start of this line in every repeat (nasm: `times 3 dd $` gives the same value thrice).
+      const outer = asm.dollar;
+      if (!outer && n > 1 && body.some((t) => t.t === 'id' && t.v === '$')) asm.dollar = { name: asm.here().name, offset: asm.currentSection.fixedSize };
+      try {
+        for (let i = 0; i < n; i++) statement(asm, body, lineText);
+      } finally {
+        asm.dollar = outer;
+      }
       return;
     }
     // The count depends on addresses not known yet (a jump of unknown size precedes it): repeat the body's bytes,

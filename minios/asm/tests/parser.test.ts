@@ -37,6 +37,32 @@ describe('data directives', () => {
     same(`x: jmp y\ntimes 200-($-x) nop\ny: jmp x\ntimes 300-($-$$) dw 0x1234`);
     expect(() => ours(`x: jmp y\ntimes 3-($-x) nop\ntimes 200 nop\ny: nop`)).toThrow(/times count is negative \(-2\)/);
   });
+  it('times of every kind of body, kept once or repeated, gives nasm bytes', () => {
+    same(`k equ 5\ntimes 3 mov eax, 5\ntimes 4 push k\ntimes 5 dd 1, 2\ntimes 4 db 'ab'\ntimes 3 lock add [eax], ebx\ntimes 2 rep movsb\ntimes 3 fs\ntimes 1 ret`);
+    same(`times 4 db $-$$\nx: times 3 dd x, $\ntimes 2 dw x-$$\ntimes 3 resb 2\ntimes 2 resd 3\ndb 9\ntimes 0 mov eax, ebx`);
+    same(`main:\n.l: times 2 jmp .l\ntimes 130 nop\njmp main\ntimes 3 jne y\ntimes 100 db 0x90\ny: dd $-main\ntimes 3 dd y-main`);
+    // jumps across a large repeated body are sized from its true length (near here, short once it shrinks)
+    same(`a: jmp b\ntimes 127 nop\nb: jmp a\ntimes 40 push 1\nc: jmp a`);
+  });
+
+  it('keeps a repeated body once however large the count, so memory stays flat', () => {
+    const a = new Assembler({ file: 't.asm' });
+    a.text('start:\n' + 'times 16000000 nop\n'.repeat(8) + 'times 3000000 mov eax, 1\ntimes 16000000 resd 1\nend: jmp start', { file: 't.asm', line: 1 });
+    expect(a.sections[0].items.map((it) => it.kind)).toEqual([...Array(9).fill('fill'), 'res', 'branch']);
+    const img = a.link({ base: 0 });
+    const bytes = img.sections[0].bytes;
+    expect(bytes.length).toBe(128_000_000 + 15_000_000 + 64_000_000 + 5);
+    expect([bytes[0], bytes[127_999_999], bytes[128_000_000], bytes[128_000_005], bytes[142_999_999], bytes[143_000_000]]).toEqual([0x90, 0x90, 0xb8, 0xb8, 0, 0]);
+    expect(img.symbols.get('end')).toBe(207_000_000);
+    expect([...bytes.subarray(207_000_000)]).toEqual([0xe9, ...[-207_000_005].flatMap((d) => [0, 8, 16, 24].map((s) => (d >>> s) & 0xff))]);
+    expect(img.listing().split('\n').length).toBeLessThan(500); // each item's first 256 bytes and its size
+    const b = new Assembler({ file: 't.asm' });
+    expect(() => b.text('section .bss\ntimes 4 db 0\ntimes 4 db 1', { file: 't.asm', line: 1 })).toThrow(/t\.asm:3: 'times 4 db 1': section \.bss holds no data/);
+    const c = new Assembler({ file: 't.asm' });
+    c.text('times 16777216 db 1\n'.repeat(17), { file: 't.asm', line: 1 });
+    expect(() => c.link({ base: 0 })).toThrow(/^t\.asm:17: 'times 16777216 db 1': section \.text would hold 285212672 bytes, more than 268435456/);
+  });
+
   it('resb in a progbits section is zeros', () => {
     same(`db 1\nresb 3\nresw 1\nresd 2\ndb 2`);
   });
