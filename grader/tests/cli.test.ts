@@ -161,7 +161,7 @@ describe('grading goes on after a build error', () => {
   it('reports a kernel that makes the compiler work without end, and grades the next exercise', async () => {
     const sub = f('endless');
     fs.mkdirSync(path.join(sub, '01-hello', 'kernel'), { recursive: true });
-    fs.writeFileSync(path.join(sub, '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    fs.writeFileSync(path.join(sub, '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 dd $\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
     fs.cpSync(kitPath('grader', 'solutions', '02-gettimeofday'), path.join(sub, '02-gettimeofday'), { recursive: true });
     const all = courseExercises();
     const report = await gradeSubmission(sub, { exercises: [findExercise('01', all)!, findExercise('02', all)!], label: 'endless', hidden: true, buildLimits: { timeoutMs: 2_000 } });

@@ -105,8 +105,9 @@ describe('buildKernel', () => {
   it('reports a kernel that makes the compiler work without end as a timeout, with the file, not a crash of the grader', async () => {
     const sub = path.join(tmp, 'endless');
     fs.mkdirSync(path.join(sub, 'kernel'), { recursive: true });
-    // Each line asks the assembler for 16 million instructions: minutes of work, well under the memory limit at first.
-    fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    // Each line asks the assembler for 16 million addresses (`dd $` is a relocation, so each repeat is its own item, unlike
+    // `times N nop`, which is kept once): minutes of work, well under the memory limit at first.
+    fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 dd $\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
     const started = Date.now();
     const r = await buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel', limits: { timeoutMs: 2_500 } });
     expect(Date.now() - started).toBeLessThan(20_000);
