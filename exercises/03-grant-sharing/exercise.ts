@@ -65,7 +65,7 @@ function pfnNotMfn(ctx: CheckContext, o: ShareObservation, ref: number, frame: n
   const mfn = o.pfnGranted?.[String(frame)];
   if (mfn === undefined) return undefined;
   return {
-    actual: `entry ${ref} names frame 0x${frame.toString(16)}, the granter's pseudo-physical frame number (pfn) of the page holding its secret; that page's machine frame is 0x${mfn.toString(16)}, and frame 0x${frame.toString(16)} is some other page`,
+    actual: `entry ${ref} names frame 0x${frame.toString(16)}, the granter's pseudo-physical frame number (pfn) of the page holding its secret; that page's machine frame is 0x${mfn.toString(16)}, and frame 0x${frame.toString(16)} is not that page`,
     hint: `an entry's frame is the machine frame of the page (virt_to_mfn(page), which looks the pfn up in mfn_list): Xen and the peer know nothing of the granter's pfns. See ${todo(ctx, 1)}`,
   };
 }
@@ -90,6 +90,8 @@ function whyMapFailed(ctx: CheckContext, o: ShareObservation, op: GrantOp): { ac
     return { actual: `${shown}: entry ${op.ref} grants domain ${e.domid}, not the mapper (domain ${o.mapper}); ${describeEntry(e)}`, hint: `an entry's domid is the domain allowed to map it, the peer (share/peer)${e.domid === 0x7ff0 ? ', never DOMID_SELF' : ', not the granter itself'}: see ${todo(ctx, 1)}` };
   }
   if (o.frameOwners[String(e.frame)] !== o.granter) {
+    const asPfn = pfnNotMfn(ctx, o, e.ref, e.frame);
+    if (asPfn) return { actual: `${shown}: ${asPfn.actual}`, hint: asPfn.hint };
     return { actual: `${shown}: entry ${op.ref} names frame 0x${e.frame.toString(16)}, which is not a page of the granter`, hint: `an entry's frame is the machine frame of the page (virt_to_mfn), not its address or pfn: see ${todo(ctx, 1)}` };
   }
   if (!op.readonly && (e.flags & GTF.readonly)) {
@@ -199,6 +201,8 @@ export const grantEntry: Check = {
     }
     const foreign = states.find((e) => o.frameOwners[String(e.frame)] !== o.granter);
     if (foreign) {
+      const asPfn = pfnNotMfn(ctx, o, ref, foreign.frame);
+      if (asPfn) return fail(expected, asPfn.actual, asPfn.hint);
       return fail(expected, `entry ${ref} names frame 0x${foreign.frame.toString(16)}, which is not one of the granter's pages`, `frame is the page's machine frame number (virt_to_mfn(page)): see ${todo(ctx, 1)}`);
     }
     const pfn = pfnNotMfn(ctx, o, ref, states[0]!.frame);

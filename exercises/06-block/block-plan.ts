@@ -105,7 +105,11 @@ export interface StateChange {
   eventChannel?: boolean;
 }
 
-export interface SegmentObservation { gref: number; first: number; last: number; frame?: number; readonly?: boolean; granted: boolean }
+export interface SegmentObservation {
+  gref: number; first: number; last: number; frame?: number; readonly?: boolean; granted: boolean;
+  /** Set when the granted frame is none of the domain's pages but is one of its pfns: that pfn's machine frame. */
+  pfnOf?: number;
+}
 
 export interface RequestObservation {
   operation: number;
@@ -237,7 +241,11 @@ export function setupBlock(ctx: SetupContext): RunHooks {
             const segs = req.segs.map((s): SegmentObservation => {
               const e = host.hv.grants.entry(dom!.domid, s.gref);
               const granted = !!e && (e.flags & 3) === GTF_permit_access && e.domid === 0;
-              return { gref: s.gref, first: s.first, last: s.last, granted, ...(granted ? { frame: e!.frame, readonly: (e!.flags & GTF_readonly) !== 0 } : {}) };
+              if (!granted) return { gref: s.gref, first: s.first, last: s.last, granted };
+              const frame = e!.frame;
+              const own = host.hv.frames.valid(frame) && host.hv.frames.owner[frame] === dom!.domid && dom!.p2m[host.hv.frames.m2p(frame)] === frame;
+              const pfnOf = !own && frame < dom!.p2m.length ? dom!.p2m[frame] : undefined;
+              return { gref: s.gref, first: s.first, last: s.last, granted, frame, readonly: (e!.flags & GTF_readonly) !== 0, ...(pfnOf !== undefined ? { pfnOf } : {}) };
             });
             const mine = new Set([ringRef, ...req.segs.map((s) => s.gref)]);
             const o: RequestObservation = { operation: req.operation, nrSegments: req.nrSegments, sector: Number(req.sector), segs, status: 0, stale: live.filter((g) => !mine.has(g)), at: now() };

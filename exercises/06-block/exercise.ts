@@ -37,6 +37,18 @@ function stoppedBefore(ctx: CheckContext, expected: string, what: string): Retur
   return line ? fail(expected, `main.ts gave up before ${what}: it printed ${JSON.stringify(line)}`, 'the checks that failed before this one say why') : undefined;
 }
 
+/** The first segment whose grant named one of the domain's pfns instead of a machine frame, with its request. */
+function pfnSegment(o: BlockObservation): { r: RequestObservation; frame: number; mfn: number } | undefined {
+  for (const r of o.requests) for (const s of r.segs) if (s.pfnOf !== undefined && s.frame !== undefined) return { r, frame: s.frame, mfn: s.pfnOf };
+  return undefined;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const pfnVerdict = (p: { r: RequestObservation; frame: number; mfn: number }) =>
+  `the grant behind a segment of the ${said(p.r)} names frame ${hex(p.frame)}, which is none of the domain's pages but one of its pseudo-physical frame numbers (pfn): that page's machine frame is ${hex(p.mfn)}, ${p.r.status !== 0 ? `so the backend could not map it (status ${p.r.status})` : 'so the backend moved the data through some other frame'}`;
+const pfnHint = (ctx: CheckContext) =>
+  `a grant names the page's machine frame, virt_to_mfn(page) (the pfn looked up in mfn_list): Xen and the backend know nothing of your pfns. See ${todo(ctx, 6)}`;
+
 function frontendStates(o: BlockObservation) { return o.states.filter((s) => s.end === 'frontend'); }
 
 export const connects: Check = {
@@ -116,6 +128,8 @@ export const diskContents: Check = {
     }
     const bad = badRequest(o);
     const d = o.differences[0]!;
+    const asPfn = pfnSegment(o);
+    if (asPfn) return fail(expected, `sector ${d.sector} is wrong${o.differing > 1 ? ` (${o.differing} sectors differ in all)` : ''}; ${pfnVerdict(asPfn)}`, pfnHint(ctx));
     const more = o.differing > 1 ? ` (${o.differing} sectors differ in all)` : '';
     const where = `sector ${d.sector}${d.want === 'copy' ? ` (copy of sector ${plan.src + d.sector - plan.dst})` : d.want === 'trailer' ? ' (the last sector)' : ''}`;
     if (bad && /beyond/.test(bad.why)) {
@@ -184,6 +198,8 @@ export const usesSegments: Check = {
         return fail(expected, `a segment of the ${said(r)} names grant ref ${ungranted.gref}, which did not grant anything to Dom0 when the request arrived`,
           `grant each page to the backend (gnttab_grant_access(backend_id, virt_to_mfn(page), readonly)) before you publish the request: see ${todo(ctx, 6)}`);
       }
+      const asPfn = pfnSegment({ ...o, requests: [r] });
+      if (asPfn) return fail(expected, pfnVerdict(asPfn), pfnHint(ctx));
       const refs = new Set(r.segs.map((s) => s.gref));
       const frames = new Set(r.segs.map((s) => s.frame));
       if (refs.size < r.segs.length || frames.size < r.segs.length) {
@@ -224,6 +240,8 @@ export const handlesErrors: Check = {
       return fail(expected, `the run never got to ${which} (the backend saw ${o.requests.filter(isData).length} read and write requests)`, 'the other checks say where it stopped');
     }
     if (retriedLater(o, failed)) return pass();
+    const asPfn = pfnSegment(o);
+    if (asPfn) return fail(expected, pfnVerdict(asPfn), pfnHint(ctx));
     return fail(expected, `the backend answered the ${said(failed)} with BLKIF_RSP_ERROR and it was never done again: blkfront_io returned 0 for it, so main.ts went on as if it had worked${failed.operation === OP.WRITE ? ', and the data never reached the disk' : ', with a buffer the backend never filled'}`,
       `take status from the response (an i16: BLKIF_RSP_OKAY 0, BLKIF_RSP_ERROR -1, BLKIF_RSP_EOPNOTSUPP -2) and return it: see ${todo(ctx, 7)}`);
   },
