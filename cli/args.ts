@@ -83,3 +83,13 @@ export function parseCount(command: string, option: string, text: string, min: n
   }
   return n;
 }
+
+/**
+ * `npm run` runs a script from the package's top folder, not from where it was typed (which npm keeps in INIT_CWD).
+ * A relative path that is missing may be one the user meant from there: this says so, or is empty.
+ */
+export function npmCwdNote(file: string): string {
+  const typedIn = process.env.INIT_CWD;
+  if (!typedIn || file.startsWith('/') || typedIn === process.cwd()) return '';
+  return ` (npm run runs xenlab from ${process.cwd()}, not from ${typedIn} where you typed it: give the path from the kit's top folder, or use npx xenlab)`;
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
-import { UsageError, parseArgs } from './args.js';
+import { UsageError, npmCwdNote, parseArgs } from './args.js';
 import { compileKernel, formatDiagnostic, type CompileResult } from '../minios/lang/index.js';
 
 export const KIT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -12,7 +12,7 @@ export const KIT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Compiles `file` with the kit's kernel library; the file's own folder is the only other folder it may import from. */
 export function buildKernelFile(command: string, file: string, opts: { listing?: boolean } = {}): CompileResult {
   if (!file.endsWith('.ts')) throw new UsageError(`xenlab ${command}: '${file}' is not a kernel source file (expected a .ts file)`);
-  if (!fs.existsSync(file)) throw new UsageError(`xenlab ${command}: cannot read '${file}': no such file`);
+  if (!fs.existsSync(file)) throw new UsageError(`xenlab ${command}: cannot read '${file}': no such file${npmCwdNote(file)}`);
   const abs = path.resolve(file);
   return compileKernel({
     files: [abs], kitRoot: KIT_ROOT, allowedRoots: [path.join(KIT_ROOT, 'minios', 'kernel'), path.dirname(abs)], listing: opts.listing,
@@ -46,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`xenlab build: cannot write '${out}': ${(e as Error).message}`);
   }
   if (r.listing !== undefined) process.stdout.write(r.listing.endsWith('\n') ? r.listing : r.listing + '\n');
-  process.stderr.write(`${chalk.green('built')} ${out} (${r.elf.length} bytes, ${r.image.sections.reduce((n, s) => n + s.size, 0)} bytes of code and data)\n`);
+  const loaded = r.image.sections.reduce((n, s) => n + s.size, 0);
+  process.stderr.write(`${chalk.green('built')} ${out} (an ELF file of ${r.elf.length.toLocaleString('en-US')} bytes; ` +
+    `${loaded.toLocaleString('en-US')} bytes of code and data once loaded, zeroed data included)\n`);
   return 0;
 }

@@ -3,7 +3,7 @@
 // Exit status: 0 only when everything graded passed; 1 when something did not; 2 bad usage.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, parseArgs, parseCount } from './args.js';
+import { UsageError, npmCwdNote, parseArgs, parseCount } from './args.js';
 import type { Exercise } from '../grader/api.js';
 import { courseExercises, findExercise } from '../grader/course.js';
 import { kitPath } from '../grader/paths.js';
@@ -43,10 +43,20 @@ export async function main(argv: string[]): Promise<number> {
   const exercises = pickExercises(positionals);
   const seed = options.seed !== undefined ? parseCount('grade', 'seed', options.seed as string, 0, 0xffffffff) : undefined;
   if (options.batch !== undefined) {
+    for (const alone of ['submission', 'reference', 'json', 'junit', 'gradescope'] as const) {
+      if (options[alone] !== undefined) {
+        throw new UsageError(`xenlab grade: --${alone} does not go with --batch (a batch grades every student in ${options.batch as string} and writes each one's report.json, results.json and junit.xml under --out)`);
+      }
+    }
     const { runBatch } = await import('../grader/batch/batch.js');
     const workers = options.workers !== undefined ? parseCount('grade', 'workers', options.workers as string, 1, 64) : undefined;
     const key = process.env.XENLAB_REPORT_KEY;
     return runBatch({ dir: options.batch as string, out: (options.out as string | undefined) ?? 'grades', workers, seed, exercises, hidden: !options['public-only'], signingKey: key && key.length ? key : undefined });
+  }
+  for (const batchOnly of ['workers', 'out'] as const) {
+    if (options[batchOnly] !== undefined) {
+      throw new UsageError(`xenlab grade: --${batchOnly} goes with --batch DIR; to grade one submission use --submission DIR, and --json/--junit/--gradescope FILE for its reports`);
+    }
   }
   if (options.reference && options.submission !== undefined) throw new UsageError('xenlab grade: give --reference or --submission, not both');
   let submission: string;
@@ -58,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   } else if (options.submission !== undefined) {
     submission = path.resolve(options.submission as string);
     label = path.basename(submission);
-    if (!fs.existsSync(submission) || !fs.statSync(submission).isDirectory()) throw new UsageError(`xenlab grade: --submission '${options.submission}' is not a folder`);
+    if (!fs.existsSync(submission) || !fs.statSync(submission).isDirectory()) throw new UsageError(`xenlab grade: --submission '${options.submission}' is not a folder${npmCwdNote(options.submission as string)}`);
   } else {
     submission = kitPath('exercises');
     label = 'student';

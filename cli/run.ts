@@ -3,7 +3,7 @@
 // Exit status: 0 powered off, 1 crashed, 2 bad input, 3 budget spent.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import chalk from 'chalk';
-import { UsageError, parseArgs, parseCount } from './args.js';
+import { UsageError, npmCwdNote, parseArgs, parseCount } from './args.js';
 import { BadKernelError } from '../hypervisor/index.js';
 import { XenHost, HostSetupError, type HostDisk } from '../hypervisor/host.js';
 
@@ -26,7 +26,7 @@ export function readKernelFile(command: string, path: string): Uint8Array {
   try {
     size = statSync(path).size;
   } catch {
-    throw new UsageError(`xenlab ${command}: cannot read kernel '${path}': no such file`);
+    throw new UsageError(`xenlab ${command}: cannot read kernel '${path}': no such file${npmCwdNote(path)}`);
   }
   if (size > 256 * 1024 * 1024) throw new UsageError(`xenlab ${command}: kernel '${path}' is ${size} bytes; the limit is 256 MiB`);
   try {
@@ -42,7 +42,7 @@ export function parseDisk(text: string): HostDisk {
   if (!target || rest.length || !/^(xvd[a-z]|hd[a-d]|sd[a-z])$/.test(vdev) || (mode !== 'r' && mode !== 'w')) {
     throw new UsageError(`xenlab: --disk expects IMAGE[,VDEV[,r|w]] such as disk.img,xvda,w; got '${text}'`);
   }
-  if (!existsSync(target)) throw new UsageError(`xenlab: disk image '${target}' does not exist; create one with: truncate -s 16M ${target}`);
+  if (!existsSync(target)) throw new UsageError(`xenlab: disk image '${target}' does not exist${npmCwdNote(target)}; create one with: truncate -s 16M ${target}`);
   return { target, vdev, mode };
 }
 
@@ -98,8 +98,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (result.outcome === 'budget') {
-    process.stderr.write(chalk.yellow(`xenlab run: the instruction budget of ${budget} ran out before the domain shut down ` +
-      `(is it spinning instead of shutting down? raise it with --budget)\n`));
+    const n = budget.toLocaleString('en-US');
+    process.stderr.write(chalk.yellow(dom.state === 'blocked'
+      ? `xenlab run: the domain was asleep, waiting for an event, when the budget of ${n} instructions ran out: ` +
+        `if it waits for console input, give it with --input TEXT (--input - reads stdin); else raise --budget\n`
+      : `xenlab run: the budget of ${n} instructions ran out while the domain was still running: it spins somewhere ` +
+        `(a loop, or start_kernel returned and the bootstrap loops at .halt); raise --budget if it needs longer\n`));
     return 3;
   }
   if (dom.shutdownReason === 'poweroff') return 0;

@@ -34,7 +34,7 @@ describe('xenlab build and run with Dom0', () => {
     writeFileSync(src, readFileSync(join(repoRoot, 'grader/solutions/01-hello/kernel/hello.ts'), 'utf8'));
     const out = join(scratch, 'hello.elf');
     const r = xenlab(['build', src, '-o', out, '--listing']);
-    expect(r.stderr).toMatch(/built .*hello\.elf \(\d+ bytes/);
+    expect(r.stderr).toMatch(/built .*hello\.elf \(an ELF file of [\d,]+ bytes/);
     expect(r.status).toBe(0);
     expect([...readFileSync(out).subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
     expect(r.stdout).toMatch(/HYPERVISOR_console_io/); // source lines in the listing

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { xenlab } from './cli.js';
+import { repoRoot, xenlab } from './cli.js';
 import { buildKernel } from '../machine/tests/mb/build.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xenlab-cli-'));
@@ -56,6 +56,31 @@ describe('xenlab command line', () => {
     const r = xenlab(['run', 'k.elf', '--budgte', '10']);
     expect(r.status).toBe(2);
     expect(oneClearLine(r.stderr)).toMatch(/unknown option --budgte \(did you mean --budget\?\)/);
+  });
+
+  it('run: a missing file typed in a subfolder under npm run says where paths are read from', () => {
+    const away = xenlab(['run', 'kernel.elf'], { env: { INIT_CWD: join(scratch, 'exercises') } });
+    expect(away.status).toBe(2);
+    expect(oneClearLine(away.stderr)).toMatch(/no such file \(npm run runs xenlab from .* not from .*exercises where you typed it/);
+    const here = xenlab(['run', 'kernel.elf'], { env: { INIT_CWD: repoRoot } });
+    expect(oneClearLine(here.stderr)).not.toMatch(/npm run/);
+  });
+
+  it('run: when the budget runs out, says whether the domain was spinning or asleep waiting for an event', () => {
+    const kernel = (name: string, body: string) => {
+      const src = join(scratch, `${name}.ts`);
+      writeFileSync(src, 'import "minios/bootstrap";\nimport { HYPERVISOR_sched_op } from "minios/hypercalls";\n' +
+        'import { SCHEDOP_block } from "xen/public";\n' +
+        `export function start_kernel(start_info: VoidPtr): void {\n  ${body}\n}\n`);
+      expect(xenlab(['build', src, '-o', join(scratch, `${name}.elf`)]).status).toBe(0);
+      return join(scratch, `${name}.elf`);
+    };
+    const spin = xenlab(['run', kernel('spin', 'while (true) {}'), '--budget', '200k']);
+    expect(spin.status).toBe(3);
+    expect(oneClearLine(spin.stderr)).toMatch(/budget of 200,000 instructions ran out while the domain was still running: it spins/);
+    const sleep = xenlab(['run', kernel('sleep', 'while (true) HYPERVISOR_sched_op(SCHEDOP_block, NULL);'), '--budget', '1M']);
+    expect(sleep.status).toBe(3);
+    expect(oneClearLine(sleep.stderr)).toMatch(/the domain was asleep, waiting for an event, when the budget of 1,000,000 instructions ran out: .*--input TEXT/);
   });
 
   it('run: a bad number and a bad wall clock are bad input', () => {

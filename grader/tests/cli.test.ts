@@ -96,6 +96,14 @@ describe('xenlab grade', () => {
     await expect(grade(['--reference', '--submission', tmp])).rejects.toThrow(/not both/);
     await expect(grade(['--submission', f('missing')])).rejects.toThrow(/not a folder/);
     await expect(grade(['--seed', 'x'])).rejects.toThrow(/--seed/);
+    // options of the other mode are refused, not ignored
+    await expect(grade(['01', '--workers', '2'])).rejects.toThrow(/--workers goes with --batch DIR/);
+    await expect(grade(['01', '--out', f('out')])).rejects.toThrow(/--out goes with --batch DIR/);
+    await expect(grade(['01', '--batch', tmp, '--submission', tmp])).rejects.toThrow(/--submission does not go with --batch/);
+    await expect(grade(['01', '--batch', tmp, '--json', f('x.json')])).rejects.toThrow(/--json does not go with --batch/);
+    // a path typed in a subfolder but read from the kit's top folder (npm run) says so
+    vi.stubEnv('INIT_CWD', path.join(tmp, 'somewhere-else'));
+    await expect(grade(['--submission', 'my-work'])).rejects.toThrow(/not a folder \(npm run runs xenlab from .*somewhere-else/);
   });
 });
 
