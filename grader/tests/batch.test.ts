@@ -112,8 +112,9 @@ describe('a batch with a kernel that makes the compiler work without end', () =>
   it('stops that build at its time limit, reports it, and goes on to the next student', async () => {
     const small = path.join(tmp, 'small-class');
     fs.mkdirSync(path.join(small, 'amy', '01-hello', 'kernel'), { recursive: true });
-    // Each line asks the assembler for 16 million instructions: minutes of work.
-    fs.writeFileSync(path.join(small, 'amy', '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 nop\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
+    // Each line asks the assembler for 16 million addresses (`dd $`, a relocation per repeat; `times N nop` is kept once
+    // and builds at once): minutes of work.
+    fs.writeFileSync(path.join(small, 'amy', '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 dd $\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
     // The next student's outcome must not depend on a real compile racing the short time limit: a misnamed file.
     fs.mkdirSync(path.join(small, 'zed', '01-hello', 'kernel'), { recursive: true });
     fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), path.join(small, 'zed', '01-hello', 'kernel', 'Hello.ts'));
