@@ -6,7 +6,7 @@
 //
 // Read exercises/01-hello/README.md first. Then fill in the two TODOs. Check your work with:
 //   npm run --silent xenlab -- grade 01
-import "minios/bootstrap";
+import "minios/bootstrap"; // keep this line: it provides _start, the boot stack and the hypercall page
 import { HYPERVISOR_console_io, HYPERVISOR_sched_op } from "minios/hypercalls";
 import { CONSOLEIO_write, SCHEDOP_shutdown, SHUTDOWN_poweroff, sched_shutdown_t } from "xen/public";
 
@@ -16,6 +16,6 @@ export function start_kernel(start_info: VoidPtr): void {
   //         a string literal's .length is its number of characters.
 
   // TODO 2: power the domain off. HYPERVISOR_sched_op(SCHEDOP_shutdown, arg) takes a pointer to a sched_shutdown_t
-  //         whose `reason` field says why; a clean stop is SHUTDOWN_poweroff.
+  //         whose `reason` field says why (not the reason itself); a clean stop is SHUTDOWN_poweroff.
   //         stack_struct<sched_shutdown_t>() gives you a zeroed one on the stack.
 }
