@@ -118,7 +118,7 @@ describe('a batch with a kernel that makes the compiler work without end', () =>
     // The next student's outcome must not depend on a real compile racing the short time limit: a misnamed file.
     fs.mkdirSync(path.join(small, 'zed', '01-hello', 'kernel'), { recursive: true });
     fs.copyFileSync(kitPath('grader', 'solutions', '01-hello', 'kernel', 'hello.ts'), path.join(small, 'zed', '01-hello', 'kernel', 'Hello.ts'));
-    const s = await gradeBatch({ dir: small, out: path.join(tmp, 'small-grades'), workers: 1, exercises: [ex01], hidden: true, buildLimits: { timeoutMs: 2_500 }, progress: () => {} });
+    const s = await gradeBatch({ dir: small, out: path.join(tmp, 'small-grades'), workers: 1, exercises: [ex01], hidden: true, buildLimits: { timeoutMs: 2_500, memoryMiB: 2048 }, progress: () => {} });
     expect(s.errors).toEqual([]);
     expect(s.rows.map((r) => [r.student, r.outcome])).toEqual([['amy', 'BUILD ERROR'], ['zed', 'BUILD ERROR']]);
     expect(fs.readFileSync(path.join(tmp, 'small-grades', 'amy', 'report.txt'), 'utf8')).toContain('kernel/hello.ts: the compiler did not finish within 2.5 s');

@@ -172,7 +172,7 @@ describe('grading goes on after a build error', () => {
     fs.writeFileSync(path.join(sub, '01-hello', 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 dd $\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
     fs.cpSync(kitPath('grader', 'solutions', '02-gettimeofday'), path.join(sub, '02-gettimeofday'), { recursive: true });
     const all = courseExercises();
-    const report = await gradeSubmission(sub, { exercises: [findExercise('01', all)!, findExercise('02', all)!], label: 'endless', hidden: true, buildLimits: { timeoutMs: 2_000 } });
+    const report = await gradeSubmission(sub, { exercises: [findExercise('01', all)!, findExercise('02', all)!], label: 'endless', hidden: true, buildLimits: { timeoutMs: 2_000, memoryMiB: 2048 } });
     const [e1, e2] = report.exercises;
     expect(e1).toMatchObject({ outcome: 'BUILD ERROR', score: 0, build: { ok: false, kind: 'timeout' } });
     expect(e1!.checks[0]!.actual).toBe('kernel/hello.ts: the compiler did not finish within 2 s');

@@ -109,7 +109,7 @@ describe('buildKernel', () => {
     // `times N nop`, which is kept once): minutes of work, well under the memory limit at first.
     fs.writeFileSync(path.join(sub, 'kernel', 'hello.ts'), 'import "minios/bootstrap";\nasm`\n' + 'times 16000000 dd $\n'.repeat(8) + '`;\nexport function start_kernel(si: VoidPtr): void {}\n');
     const started = Date.now();
-    const r = await buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel', limits: { timeoutMs: 2_500 } });
+    const r = await buildKernel({ exerciseDir: sub, files: ['kernel/hello.ts'], sourceRoot: 'kernel', limits: { timeoutMs: 2_500, memoryMiB: 2048 } }); // a heap large enough that time runs out first, even on a loaded machine
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r).toMatchObject({ ok: false, kind: 'timeout', diagnostics: [{ file: 'kernel/hello.ts', message: 'the compiler did not finish within 2.5 s' }] });
     if (!r.ok) expect(r.diagnostics[0]!.hint).toContain('without end');
