@@ -1,6 +1,6 @@
 // Every `npm run --silent xenlab -- ...` and `npx xenlab ...` command that the exercise READMEs, the instructors'
 // guide and the top README show must name a command the CLI has, only options that command takes, an exercise that
-// exists, and (for paths into the kit) a file that is there. Options are learnt from the commands themselves: each
+// exists, and (for paths into the kit) a file that is there; `npx xenlab <command>` and `npx xenlab ...` are placeholders. Options are learnt from the commands themselves: each
 // one's main() refuses an unknown option with the list of those it takes, before doing anything else.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ function docCommands(doc: string, text: string): DocCommand[] {
   text.split('\n').forEach((line, i) => {
     for (const m of line.matchAll(/(?:npm run --silent xenlab --|npx xenlab)\s+([^`#\n]*)/g)) {
       const words = m[1]!.trim().split(/\s+/).filter(Boolean);
-      if (words.length && !words[0]!.startsWith('<')) found.push({ doc, line: i + 1, text: m[0].trim(), words });
+      if (words.length && !/^(<|\.\.\.)/.test(words[0]!)) found.push({ doc, line: i + 1, text: m[0].trim(), words });
     }
   });
   return found;
