@@ -1,7 +1,8 @@
 // Every `npm run --silent xenlab -- ...` and `npx xenlab ...` command that the exercise READMEs, the instructors'
 // guide and the top README show must name a command the CLI has, only options that command takes, an exercise that
-// exists, and (for paths into the kit) a file that is there; `npx xenlab <command>` and `npx xenlab ...` are placeholders. Options are learnt from the commands themselves: each
-// one's main() refuses an unknown option with the list of those it takes, before doing anything else.
+// exists, and (for paths into the kit) a file that is there (`npx xenlab <command>` and `npx xenlab ...` in prose are
+// placeholders). Options are learnt from the commands themselves: each one's main() refuses an unknown option with
+// the list of those it takes, before doing anything else.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
