@@ -95,6 +95,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (dom.state === 'crashed') {
     process.stderr.write(chalk.red(`domain ${dom.domid} (${dom.name}) crashed\n`) + (dom.crashReport ?? '') + '\n');
+    if (dom.crash) {
+      const eip = dom.crash.eip.toString(16).padStart(8, '0');
+      process.stderr.write(`to see the source line: xenlab build YOUR_FILE.ts --listing prints every line with its code; look for ${eip}\n`);
+    }
     return 1;
   }
   if (result.outcome === 'budget') {

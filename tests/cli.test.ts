@@ -66,19 +66,33 @@ describe('xenlab command line', () => {
     expect(oneClearLine(here.stderr)).not.toMatch(/npm run/);
   });
 
+  /** Builds a PV kernel whose start_kernel is `body`; returns the ELF's path and the build's listing. */
+  const kernel = (name: string, body: string) => {
+    const src = join(scratch, `${name}.ts`);
+    writeFileSync(src, 'import "minios/bootstrap";\nimport { HYPERVISOR_sched_op } from "minios/hypercalls";\n' +
+      'import { SCHEDOP_block } from "xen/public";\n' +
+      `export function start_kernel(start_info: VoidPtr): void {\n  ${body}\n}\n`);
+    const built = xenlab(['build', src, '-o', join(scratch, `${name}.elf`), '--listing']);
+    expect(built.status).toBe(0);
+    return { elf: join(scratch, `${name}.elf`), listing: built.stdout };
+  };
+
+  it('run: a crash report says how to find the source line of the faulting instruction', () => {
+    const { elf, listing } = kernel('fault', 'const p = ptr<u32>(0x3ff00000); p[0] = 1;');
+    const r = xenlab(['run', elf]);
+    expect(r.status).toBe(1);
+    const eip = /look for ([0-9a-f]{8})$/m.exec(r.stderr)?.[1];
+    expect(r.stderr).toMatch(/--listing prints every line with its code/);
+    expect(r.stderr).toContain(`eip: 0x${eip}`);
+    // the listing shows that address under the line that faulted
+    expect(listing).toMatch(new RegExp(`p\\[0\\] = 1;\\n(?:[0-9a-f]{8} .*\\n)*${eip} `));
+  });
+
   it('run: when the budget runs out, says whether the domain was spinning or asleep waiting for an event', () => {
-    const kernel = (name: string, body: string) => {
-      const src = join(scratch, `${name}.ts`);
-      writeFileSync(src, 'import "minios/bootstrap";\nimport { HYPERVISOR_sched_op } from "minios/hypercalls";\n' +
-        'import { SCHEDOP_block } from "xen/public";\n' +
-        `export function start_kernel(start_info: VoidPtr): void {\n  ${body}\n}\n`);
-      expect(xenlab(['build', src, '-o', join(scratch, `${name}.elf`)]).status).toBe(0);
-      return join(scratch, `${name}.elf`);
-    };
-    const spin = xenlab(['run', kernel('spin', 'while (true) {}'), '--budget', '200k']);
+    const spin = xenlab(['run', kernel('spin', 'while (true) {}').elf, '--budget', '200k']);
     expect(spin.status).toBe(3);
     expect(oneClearLine(spin.stderr)).toMatch(/budget of 200,000 instructions ran out while the domain was still running: it spins/);
-    const sleep = xenlab(['run', kernel('sleep', 'while (true) HYPERVISOR_sched_op(SCHEDOP_block, NULL);'), '--budget', '1M']);
+    const sleep = xenlab(['run', kernel('sleep', 'while (true) HYPERVISOR_sched_op(SCHEDOP_block, NULL);').elf, '--budget', '1M']);
     expect(sleep.status).toBe(3);
     expect(oneClearLine(sleep.stderr)).toMatch(/the domain was asleep, waiting for an event, when the budget of 1,000,000 instructions ran out: .*--input TEXT/);
   });
