@@ -22,6 +22,10 @@ export function parseWallclock(text: string): { sec: number; nsec: number } {
 }
 
 export function readKernelFile(command: string, path: string): Uint8Array {
+  if (command === 'run' && /\.ts$/.test(path) && existsSync(path)) {
+    throw new UsageError(`xenlab ${command}: '${path}' is kernel-language source, not a kernel: build it first with ` +
+      `xenlab build ${path} --out KERNEL.elf, then run KERNEL.elf`);
+  }
   let size: number;
   try {
     size = statSync(path).size;

@@ -52,6 +52,12 @@ describe('xenlab command line', () => {
     expect(oneClearLine(r.stderr)).toMatch(/garbage\.bin: .*ELF/i);
   });
 
+  it('run: a kernel-language source file instead of a kernel says to build it first', () => {
+    const r = xenlab(['run', 'exercises/01-hello/kernel/hello.ts']);
+    expect(r.status).toBe(2);
+    expect(oneClearLine(r.stderr)).toMatch(/is kernel-language source, not a kernel: build it first with xenlab build exercises\/01-hello\/kernel\/hello\.ts --out KERNEL\.elf/);
+  });
+
   it('run: a typo in an option names the option it meant', () => {
     const r = xenlab(['run', 'k.elf', '--budgte', '10']);
     expect(r.status).toBe(2);
