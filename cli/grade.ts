@@ -18,12 +18,12 @@ const USAGE = 'usage: xenlab grade [EXERCISE...] [--submission DIR] [--reference
   '       xenlab grade [EXERCISE...] --batch DIR [--workers N] [--out DIR] [--seed N]\n' +
   '       xenlab grade --schema      (prints the JSON Schema of --json reports)';
 
-export function pickExercises(names: string[]): Exercise[] {
+export function pickExercises(names: string[], command = 'grade'): Exercise[] {
   const all = courseExercises();
   if (names.length === 0) return all;
   return names.map((n) => {
     const ex = findExercise(n, all);
-    if (!ex) throw new UsageError(`xenlab grade: no exercise '${n}'; exercises: ${all.map((e) => e.slug).join(', ')}`);
+    if (!ex) throw new UsageError(`xenlab ${command}: no exercise '${n}'; exercises: ${all.map((e) => e.slug).join(', ')}`);
     return ex;
   });
 }

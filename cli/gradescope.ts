@@ -11,8 +11,9 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs('gradescope', argv, { seed: 'string', help: 'boolean' });
   if (options.help) { console.log(USAGE); return 0; }
   const [out, ...names] = positionals;
-  if (!out || !out.endsWith('.zip')) throw new UsageError(USAGE);
-  const exercises = names.length ? pickExercises(names).map((e) => e.slug) : undefined;
+  if (!out) throw new UsageError(USAGE);
+  if (!out.endsWith('.zip')) throw new UsageError(`xenlab gradescope: the autograder is a zip: name it OUT.zip (got '${out}'); ${USAGE}`);
+  const exercises = names.length ? pickExercises(names, 'gradescope').map((e) => e.slug) : undefined;
   const seed = options.seed !== undefined ? parseCount('gradescope', 'seed', options.seed as string, 0, 0xffffffff) : undefined;
   const r = writeGradescopeZip(out, undefined, { exercises, seed });
   console.log(chalk.green(`wrote ${out}`) + ` (${r.entries} files, ${(r.bytes / 1024).toFixed(0)} KiB; grades ${exercises ? exercises.join(', ') : 'every exercise'}` +

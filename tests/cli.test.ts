@@ -58,6 +58,14 @@ describe('xenlab command line', () => {
     expect(oneClearLine(r.stderr)).toMatch(/is kernel-language source, not a kernel: build it first with xenlab build exercises\/01-hello\/kernel\/hello\.ts --out KERNEL\.elf/);
   });
 
+  it('gradescope: a name without .zip and an unknown exercise are bad usage that says which', () => {
+    const noZip = xenlab(['gradescope', join(scratch, 'autograder')]);
+    expect(noZip.status).toBe(2);
+    expect(oneClearLine(noZip.stderr)).toMatch(/^xenlab gradescope: the autograder is a zip: name it OUT\.zip \(got '.*autograder'\)/);
+    const noEx = xenlab(['gradescope', join(scratch, 'a.zip'), '09']);
+    expect(oneClearLine(noEx.stderr)).toMatch(/^xenlab gradescope: no exercise '09'; exercises: 01-hello, /);
+  });
+
   it('run: a typo in an option names the option it meant', () => {
     const r = xenlab(['run', 'k.elf', '--budgte', '10']);
     expect(r.status).toBe(2);
