@@ -43,7 +43,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     fs.writeFileSync(out, r.elf);
   } catch (e) {
-    throw new UsageError(`xenlab build: cannot write '${out}': ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `its folder '${path.dirname(out)}' does not exist${npmCwdNote(out)}: create it, or give another --out`
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied: give --out a path in a folder you may write'
+      : code === 'EISDIR' ? 'that is a folder: give --out a file name such as kernel.elf'
+      : (e as Error).message;
+    throw new UsageError(`xenlab build: cannot write '${out}': ${why}`);
   }
   if (r.listing !== undefined) process.stdout.write(r.listing.endsWith('\n') ? r.listing : r.listing + '\n');
   const loaded = r.image.sections.reduce((n, s) => n + s.size, 0);

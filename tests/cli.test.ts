@@ -66,6 +66,14 @@ describe('xenlab command line', () => {
     expect(oneClearLine(noEx.stderr)).toMatch(/^xenlab gradescope: no exercise '09'; exercises: 01-hello, /);
   });
 
+  it('build: an output in a missing folder or onto a folder says which and what to do', () => {
+    const src = 'exercises/01-hello/kernel/hello.ts';
+    const missing = xenlab(['build', src, '-o', join(scratch, 'no-such-dir', 'k.elf')]);
+    expect(missing.status).toBe(2);
+    expect(oneClearLine(missing.stderr)).toMatch(/its folder '.*no-such-dir' does not exist: create it, or give another --out$/);
+    expect(oneClearLine(xenlab(['build', src, '-o', scratch]).stderr)).toMatch(/that is a folder: give --out a file name/);
+  });
+
   it('run: a typo in an option names the option it meant', () => {
     const r = xenlab(['run', 'k.elf', '--budgte', '10']);
     expect(r.status).toBe(2);
