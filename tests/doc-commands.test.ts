@@ -2,7 +2,8 @@
 // guide and the top README show must name a command the CLI has, only options that command takes, an exercise that
 // exists, and (for paths into the kit) a file that is there (`npx xenlab <command>` and `npx xenlab ...` in prose are
 // placeholders). Options are learnt from the commands themselves: each one's main() refuses an unknown option with
-// the list of those it takes, before doing anything else.
+// the list of those it takes, before doing anything else. The instructors' table of exercises must count the wrong
+// solutions that grader/wrong holds.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,5 +85,16 @@ describe('commands shown in the documentation', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("the instructors' guide counts each exercise's wrong solutions as grader/wrong holds them", () => {
+    const guide = readFileSync(join(repoRoot, 'docs/instructors.md'), 'utf8');
+    const rows = [...guide.matchAll(/^\| (\d\d) [^|]* \|.*\| (\d+) \|$/gm)];
+    expect(rows.map((r) => r[1])).toEqual(courseExercises().map((e) => e.id));
+    for (const [, id, count] of rows) {
+      const slug = courseExercises().find((e) => e.id === id)!.slug;
+      const cases = readdirSync(join(repoRoot, 'grader', 'wrong', slug), { withFileTypes: true }).filter((d) => d.isDirectory());
+      expect(`${slug}: ${cases.length}`).toBe(`${slug}: ${count}`);
+    }
   });
 });
