@@ -520,6 +520,8 @@ export class Cpu extends PagedMemory {
     // The block just run and the mapping generation it ran under, for chaining.
     let prev: Block | null = null;
     let prevGen = -1;
+    // Switches no handler changes, read once (hot loop: fewer loads).
+    const chain = this.chainBlocks, compile = this.compileBlocks;
     this.stopAt = budget;
     while (n < this.stopAt) {
       try {
@@ -529,7 +531,7 @@ export class Cpu extends PagedMemory {
           this.insnEip = this.eip;
           let blk: Block | null;
           const eip0 = this.eip;
-          if (prev !== null && prevGen === this.mapGen && this.chainBlocks) {
+          if (prev !== null && chain && prevGen === this.mapGen) {
             // Links are only trusted under the mapping generation they were made in.
             if (prev.linkGen !== prevGen) { prev.linkGen = prevGen; prev.nextEip0 = prev.nextEip1 = -1; prev.next0 = prev.next1 = null; }
             if (prev.nextEip0 === eip0) blk = prev.next0;
@@ -594,7 +596,7 @@ export class Cpu extends PagedMemory {
             n += blk.fn(this, this.stopAt - n);
             inBlock = null;
           } else {
-            if (++blk.hits >= HOT && this.compileBlocks) blk.fn = compileBlock(blk);
+            if (compile && ++blk.hits >= HOT) blk.fn = compileBlock(blk);
             const insns = blk.insns;
             const gen = this.codeGen;
             let eip = this.eip;
