@@ -115,6 +115,12 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   }
   if (dom.shutdownReason === 'poweroff') return 0;
-  process.stderr.write(chalk.yellow(`domain ${dom.domid} shut down with reason '${dom.shutdownReason ?? 'unknown'}'\n`));
+  const why: Record<string, string> = {
+    crash: 'SHUTDOWN_crash: the kernel gave up; what it printed last says why',
+    reboot: 'SHUTDOWN_reboot: xenlab run does not restart it',
+    suspend: 'SHUTDOWN_suspend: xenlab run does not resume it',
+  };
+  process.stderr.write(chalk.yellow(`domain ${dom.domid} (${dom.name}) shut down with reason '${dom.shutdownReason ?? 'unknown'}'` +
+    `${why[dom.shutdownReason ?? ''] ? ` (${why[dom.shutdownReason!]})` : ''}\n`));
   return dom.shutdownReason === 'crash' ? 1 : 0;
 }

@@ -92,7 +92,7 @@ describe('xenlab command line', () => {
   const kernel = (name: string, body: string) => {
     const src = join(scratch, `${name}.ts`);
     writeFileSync(src, 'import "minios/bootstrap";\nimport { HYPERVISOR_sched_op } from "minios/hypercalls";\n' +
-      'import { SCHEDOP_block } from "xen/public";\n' +
+      'import { SCHEDOP_block, type sched_shutdown_t } from "xen/public";\n' +
       `export function start_kernel(start_info: VoidPtr): void {\n  ${body}\n}\n`);
     const built = xenlab(['build', src, '-o', join(scratch, `${name}.elf`), '--listing']);
     expect(built.status).toBe(0);
@@ -108,6 +108,13 @@ describe('xenlab command line', () => {
     expect(r.stderr).toContain(`eip: 0x${eip}`);
     // the listing shows that address under the line that faulted
     expect(listing).toMatch(new RegExp(`p\\[0\\] = 1;\\n(?:[0-9a-f]{8} .*\\n)*${eip} `));
+  });
+
+  it('run: a kernel that shuts down with SHUTDOWN_crash exits 1 and says the kernel gave up', () => {
+    const { elf } = kernel('gives-up', 'const s = stack_struct<sched_shutdown_t>(); s.reason = 3; HYPERVISOR_sched_op(2, s);');
+    const r = xenlab(['run', elf]);
+    expect(r.status).toBe(1);
+    expect(oneClearLine(r.stderr)).toMatch(/^domain 1 \(gives-up\.elf\) shut down with reason 'crash' \(SHUTDOWN_crash: the kernel gave up; what it printed last says why\)$/);
   });
 
   it('run: when the budget runs out, says whether the domain was spinning or asleep waiting for an event', () => {
