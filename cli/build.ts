@@ -7,6 +7,11 @@ import chalk from 'chalk';
 import { UsageError, npmCwdNote, parseArgs } from './args.js';
 import { compileKernel, formatDiagnostic, type CompileResult } from '../minios/lang/index.js';
 
+const BUILD_USAGE = 'usage: xenlab build FILE.ts [-o|--out KERNEL] [--listing]\n' +
+  '  compiles FILE.ts (and what it imports) to an ELF32 Xen PV kernel, FILE.elf unless --out names it.\n' +
+  '  --listing prints every source line with its addresses and instructions. Errors are file:line:column;\n' +
+  '  exit status: 0 built, 1 compile errors (no kernel written), 2 bad usage.';
+
 export const KIT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Compiles `file` with the kit's kernel library; the file's own folder is the only other folder it may import from. */
@@ -31,8 +36,10 @@ export function printDiagnostics(r: Extract<CompileResult, { ok: false }>): void
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('build', argv.map((a) => (a === '-o' ? '--out' : a)), { out: 'string', output: 'string', listing: 'boolean' });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab build FILE.ts [-o|--out KERNEL] [--listing]');
+  const { positionals, options } = parseArgs('build', (argv.length === 1 && argv[0] === '-h' ? ['--help'] : argv).map((a) => (a === '-o' ? '--out' : a)),
+    { out: 'string', output: 'string', listing: 'boolean', help: 'boolean' });
+  if (options.help) { console.log(BUILD_USAGE); return 0; }
+  if (positionals.length !== 1) throw new UsageError(BUILD_USAGE.split('\n')[0]!);
   const file = positionals[0]!;
   const out = (options.out ?? options.output ?? file.replace(/\.ts$/, '.elf')) as string;
   const r = buildKernelFile('build', file, { listing: Boolean(options.listing) });

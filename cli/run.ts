@@ -9,6 +9,12 @@ import { XenHost, HostSetupError, type HostDisk } from '../hypervisor/host.js';
 
 export const DEFAULT_BUDGET = 2_000_000_000;
 
+const RUN_USAGE = 'usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls] [--disk IMAGE[,VDEV[,r]]] [--input TEXT|-]\n' +
+  '  KERNEL is an ELF32 PV kernel (xenlab build FILE.ts --out KERNEL makes one). The guest\'s output goes to stdout,\n' +
+  '  reports to stderr. Exit status: 0 powered off, 1 crashed, 2 bad input, 3 the instruction budget ran out.\n' +
+  '  --budget N     instructions of virtual time (default 2,000,000,000; 20M, 0x100000 and 1_000 work too)\n' +
+  '  --input TEXT   typed into the console ring (- reads stdin); --disk IMAGE gives it xvda; --trace hypercalls';
+
 export function parseWallclock(text: string): { sec: number; nsec: number } {
   if (/^\d+(\.\d+)?$/.test(text)) {
     const [s, frac = ''] = text.split('.');
@@ -51,10 +57,12 @@ export function parseDisk(text: string): HostDisk {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs('run', argv, {
+  const { positionals, options } = parseArgs('run', argv.length === 1 && argv[0] === '-h' ? ['--help'] : argv, {
     memory: 'string', cmdline: 'string', budget: 'string', wallclock: 'string', stats: 'boolean', trace: 'string', disk: 'string', input: 'string',
+    help: 'boolean',
   });
-  if (positionals.length !== 1) throw new UsageError('usage: xenlab run KERNEL [--memory MiB] [--cmdline STRING] [--budget N] [--wallclock TIME] [--stats] [--trace hypercalls] [--disk IMAGE[,VDEV[,r]]] [--input TEXT|-]');
+  if (options.help) { console.log(RUN_USAGE); return 0; }
+  if (positionals.length !== 1) throw new UsageError(RUN_USAGE.split('\n')[0]!);
   const memoryMiB = options.memory ? parseCount('run', 'memory', options.memory as string, 2, 1024) : 32;
   const budget = options.budget ? parseCount('run', 'budget', options.budget as string, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_BUDGET;
   const cmdline = (options.cmdline as string | undefined) ?? '';

@@ -74,6 +74,17 @@ describe('xenlab command line', () => {
     expect(oneClearLine(xenlab(['build', src, '-o', scratch]).stderr)).toMatch(/that is a folder: give --out a file name/);
   });
 
+  it('run and build: --help and -h print the usage with what the command does and its exit statuses', () => {
+    for (const [command, says] of [['run', /usage: xenlab run KERNEL .*\n.*xenlab build FILE\.ts --out KERNEL makes one/], ['build', /usage: xenlab build FILE\.ts .*\n.*FILE\.elf unless --out/]] as const) {
+      for (const flag of ['--help', '-h']) {
+        const r = xenlab([command, flag]);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(says);
+        expect(r.stdout).toMatch(/exit status: 0 /i);
+      }
+    }
+  });
+
   it('run: a typo in an option names the option it meant', () => {
     const r = xenlab(['run', 'k.elf', '--budgte', '10']);
     expect(r.status).toBe(2);
