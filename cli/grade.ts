@@ -1,5 +1,5 @@
 // xenlab grade [EXERCISE...] [--submission DIR] [--reference] [--seed N] [--json FILE] [--gradescope FILE] [--junit FILE]
-//              [--public-only] | --batch DIR [--workers N] [--out DIR] | --schema
+//              [--public-only] | --batch DIR [--workers N] [--out DIR] [--seed N] [--public-only] | --schema
 // Exit status: 0 only when everything graded passed; 1 when something did not; 2 bad usage.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,8 @@ import { gradescopeResults } from '../grader/report/gradescope.js';
 import { junitXml } from '../grader/report/junit.js';
 
 const USAGE = 'usage: xenlab grade [EXERCISE...] [--submission DIR] [--reference] [--seed N] [--json FILE] [--gradescope FILE] [--junit FILE] [--public-only]\n' +
-  '       xenlab grade [EXERCISE...] --batch DIR [--workers N] [--out DIR] [--seed N]\n' +
+  '       xenlab grade [EXERCISE...] --batch DIR [--workers N] [--out DIR] [--seed N] [--public-only]\n' +
+  '         (DIR holds one folder or .zip per student)\n' +
   '       xenlab grade --schema      (prints the JSON Schema of --json reports)';
 
 export function pickExercises(names: string[], command = 'grade'): Exercise[] {
