@@ -80,6 +80,7 @@ const movMemImm: Exec = (c, i) => { c.wr32(i.seg, c.ea(i), i.imm); };
 const movRegImm: Exec = (c, i) => { c.regs[i.op & 7] = i.imm; };
 const lea32: Exec = (c, i) => { c.regs[i.reg] = c.ea(i); };
 const movzxByteMem: Exec = (c, i) => { c.regs[i.reg] = c.rd8(i.seg, c.ea(i)); };
+const movzxByteReg: Exec = (c, i) => { c.regs[i.reg] = (c.regs[i.rm & 3] >>> ((i.rm & 4) << 1)) & 0xff; };
 const pushReg: Exec = (c, i) => { c.push32(c.regs[i.op & 7]); };
 const popReg: Exec = (c, i) => { const v = c.pop32(); c.regs[i.op & 7] = v; };
 const incReg: Exec = (c, i) => {
@@ -96,6 +97,30 @@ const decReg: Exec = (c, i) => {
   c.flags = (c.flags & ~1) | cf;
   flags(c, F_DEC, a, 1, v);
 };
+
+// ---------------------------------------------------------------- shifts of r32 by a constant
+// shl/shr/sar (C1 /4-7 Ib, D1 /4-7) with a count that is not 0 mod 32; flags
+// set eagerly as grp2 does (all six replaced, AF cleared). Parity is folded
+// here rather than read from flags.ts's table (an imported binding).
+function shiftFlags(c: Cpu, r: number, cf: number, of: number): void {
+  let p = r & 0xff; p ^= p >> 4; p ^= p >> 2; p ^= p >> 1;
+  c.fOp = 0;
+  c.flags = (c.flags & ~0x8d5) | cf | (of << 11) | (r === 0 ? 0x40 : 0) | ((r >>> 31) << 7) | ((~p & 1) << 2) | 2;
+}
+const shiftCount = (i: Insn): number => (i.op === 0xd1 ? 1 : i.imm & 31);
+const shlRI: Exec = (c, i) => {
+  const n = shiftCount(i), a = c.regs[i.rm], r = (a << n) >>> 0, cf = (a >>> (32 - n)) & 1;
+  c.regs[i.rm] = r; shiftFlags(c, r, cf, (r >>> 31) ^ cf);
+};
+const shrRI: Exec = (c, i) => {
+  const n = shiftCount(i), a = c.regs[i.rm], r = a >>> n;
+  c.regs[i.rm] = r; shiftFlags(c, r, (a >>> (n - 1)) & 1, a >>> 31);
+};
+const sarRI: Exec = (c, i) => {
+  const n = shiftCount(i), a = c.regs[i.rm] | 0, r = (a >> n) >>> 0;
+  c.regs[i.rm] = r; shiftFlags(c, r, (a >> (n - 1)) & 1, 0);
+};
+const SHIFT_RI: Exec[] = [shlRI, shrRI, shlRI, sarRI]; // by ModRM.reg - 4: shl, shr, sal, sar
 
 // ---------------------------------------------------------------- control
 // jcc, one function per condition (each with its own feedback), evaluating
@@ -170,7 +195,8 @@ export function specialize(i: Insn): Exec {
   if (op === 0xc7 && i.reg === 0 && !reg3) return movMemImm;
   if (op >= 0xb8 && op <= 0xbf) return movRegImm;
   if (op === 0x8d && !reg3) return lea32;
-  if (op === 0x1b6 && !reg3) return movzxByteMem;
+  if (op === 0x1b6) return reg3 ? movzxByteReg : movzxByteMem;
+  if ((op === 0xc1 || op === 0xd1) && reg3 && i.reg >= 4 && (op === 0xd1 || (i.imm & 31) !== 0)) return SHIFT_RI[i.reg - 4];
   if (op >= 0x50 && op <= 0x57) return pushReg;
   if (op >= 0x58 && op <= 0x5f) return popReg;
   if (op >= 0x40 && op <= 0x47) return incReg;
@@ -185,7 +211,7 @@ export function specialize(i: Insn): Exec {
 /** Specialised handlers that are straight-line (for block building). */
 export const FAST_STRAIGHT: Exec[] = [
   addRR, subRR, cmpRR, andRR, orRR, xorRR, testRR, movRR, movRegMem, movMemReg, movMemImm, movRegImm, lea32,
-  movzxByteMem, pushReg, popReg, incReg, decReg,
+  movzxByteMem, movzxByteReg, shlRI, shrRI, sarRI, pushReg, popReg, incReg, decReg,
   movByteMemImm, cmpByteMemImm,
   ...ALU_RM, ...ALU_MR, ...ALU_RI, ...ALU_MI, ...ALU_AI,
 ].filter((f): f is Exec => f !== null);
