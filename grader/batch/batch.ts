@@ -260,7 +260,7 @@ export async function runBatch(opts: BatchOptions): Promise<number> {
   }
   const s = await gradeBatch(opts);
   const passed = new Set(s.rows.filter((r) => r.outcome === 'PASS').map((r) => `${r.student}/${r.exercise}`)).size;
-  process.stdout.write(`graded ${s.students} submissions (${s.graded} graded, ${s.resumed} unchanged since the last run): ${passed}/${s.rows.length} exercises passed; ` +
+  process.stdout.write(`graded ${s.students} submission${s.students === 1 ? '' : 's'} (${s.graded} now, ${s.resumed} kept: unchanged since the last run): ${passed}/${s.rows.length} exercises passed; ` +
     `class summary in ${path.join(opts.out, 'class.csv')} and class.json\n`);
   for (const e of s.errors) process.stdout.write(`  could not grade ${e.student}: ${e.message}\n`);
   return s.errors.length ? 1 : 0;

@@ -16,7 +16,8 @@ A kernel-development kit for learning operating systems on Xen's paravirtual int
 
     npm ci                       # once
     npx xenlab grade 01          # build, boot and check exercise 01
-    npx xenlab run KERNEL.elf    # boot a kernel you built
+    npx xenlab build exercises/01-hello/kernel/hello.ts -o hello.elf   # compile a kernel
+    npx xenlab run hello.elf     # boot a kernel you built
 
 Each exercise lives in \`exercises/NN-name/\`: read its README.md, edit the files under its \`kernel/\` folder, and grade
 it with \`npx xenlab grade NN\`. \`npx vitest run exercises/NN-name\` runs the same public checks as a test.

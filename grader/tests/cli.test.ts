@@ -86,7 +86,7 @@ describe('xenlab grade', () => {
     fs.cpSync(kitPath('grader', 'solutions', '01-hello'), path.join(klass, 'alice', '01-hello'), { recursive: true });
     fs.cpSync(kitPath('exercises', '01-hello'), path.join(klass, 'bob', '01-hello'), { recursive: true });
     expect(await grade(['01', '--batch', klass, '--out', f('grades'), '--workers', '1'])).toBe(0);
-    expect(out).toContain('graded 2 submissions (2 graded, 0 unchanged since the last run): 1/2 exercises passed');
+    expect(out).toContain('graded 2 submissions (2 now, 0 kept: unchanged since the last run): 1/2 exercises passed');
     expect(fs.readFileSync(f('grades/class.csv'), 'utf8')).toMatch(/^alice,01-hello,11,11,PASS,/m);
     expect(await grade(['01', '--batch', f('no-such-class')])).toBe(2);
   });
