@@ -100,9 +100,9 @@ const decReg: Exec = (c, i) => {
 
 // ---------------------------------------------------------------- shifts of r32 by a constant
 // shl/shr/sar (C1 /4-7 Ib, D1 /4-7) with a count that is not 0 mod 32; flags
-// set eagerly as grp2 does (all six replaced, AF cleared). Parity is folded
+// set eagerly (eagerFlags, also for imul) as grp2 does (all six replaced, AF cleared). Parity is folded
 // here rather than read from flags.ts's table (an imported binding).
-function shiftFlags(c: Cpu, r: number, cf: number, of: number): void {
+function eagerFlags(c: Cpu, r: number, cf: number, of: number): void {
   let p = r & 0xff; p ^= p >> 4; p ^= p >> 2; p ^= p >> 1;
   c.fOp = 0;
   c.flags = (c.flags & ~0x8d5) | cf | (of << 11) | (r === 0 ? 0x40 : 0) | ((r >>> 31) << 7) | ((~p & 1) << 2) | 2;
@@ -110,17 +110,31 @@ function shiftFlags(c: Cpu, r: number, cf: number, of: number): void {
 const shiftCount = (i: Insn): number => (i.op === 0xd1 ? 1 : i.imm & 31);
 const shlRI: Exec = (c, i) => {
   const n = shiftCount(i), a = c.regs[i.rm], r = (a << n) >>> 0, cf = (a >>> (32 - n)) & 1;
-  c.regs[i.rm] = r; shiftFlags(c, r, cf, (r >>> 31) ^ cf);
+  c.regs[i.rm] = r; eagerFlags(c, r, cf, (r >>> 31) ^ cf);
 };
 const shrRI: Exec = (c, i) => {
   const n = shiftCount(i), a = c.regs[i.rm], r = a >>> n;
-  c.regs[i.rm] = r; shiftFlags(c, r, (a >>> (n - 1)) & 1, a >>> 31);
+  c.regs[i.rm] = r; eagerFlags(c, r, (a >>> (n - 1)) & 1, a >>> 31);
 };
 const sarRI: Exec = (c, i) => {
   const n = shiftCount(i), a = c.regs[i.rm] | 0, r = (a >> n) >>> 0;
-  c.regs[i.rm] = r; shiftFlags(c, r, (a >> (n - 1)) & 1, 0);
+  c.regs[i.rm] = r; eagerFlags(c, r, (a >> (n - 1)) & 1, 0);
 };
 const SHIFT_RI: Exec[] = [shlRI, shrRI, shlRI, sarRI]; // by ModRM.reg - 4: shl, shr, sal, sar
+
+// ---------------------------------------------------------------- imul r32, r/m32 (, imm)
+// Flags eagerly as the generic imul: CF = OF = the signed product does not fit
+// in 32 bits (a*b as a double is exact up to 2^53 and far from any int32
+// beyond), SF/ZF/PF from the low half, AF cleared.
+function imul(c: Cpu, a: number, b: number): number {
+  const lo = Math.imul(a, b), of = a * b !== lo ? 1 : 0;
+  eagerFlags(c, lo >>> 0, of, of);
+  return lo >>> 0;
+}
+const imulRR: Exec = (c, i) => { c.regs[i.reg] = imul(c, c.regs[i.reg] | 0, c.regs[i.rm] | 0); };
+const imulRM: Exec = (c, i) => { c.regs[i.reg] = imul(c, c.regs[i.reg] | 0, c.rd32(i.seg, c.ea(i)) | 0); };
+const imulRRI: Exec = (c, i) => { c.regs[i.reg] = imul(c, c.regs[i.rm] | 0, i.imm | 0); };
+const imulRMI: Exec = (c, i) => { c.regs[i.reg] = imul(c, c.rd32(i.seg, c.ea(i)) | 0, i.imm | 0); };
 
 // ---------------------------------------------------------------- control
 // jcc, one function per condition (each with its own feedback), evaluating
@@ -196,6 +210,8 @@ export function specialize(i: Insn): Exec {
   if (op >= 0xb8 && op <= 0xbf) return movRegImm;
   if (op === 0x8d && !reg3) return lea32;
   if (op === 0x1b6) return reg3 ? movzxByteReg : movzxByteMem;
+  if (op === 0x1af) return reg3 ? imulRR : imulRM;
+  if (op === 0x69 || op === 0x6b) return reg3 ? imulRRI : imulRMI;
   if ((op === 0xc1 || op === 0xd1) && reg3 && i.reg >= 4 && (op === 0xd1 || (i.imm & 31) !== 0)) return SHIFT_RI[i.reg - 4];
   if (op >= 0x50 && op <= 0x57) return pushReg;
   if (op >= 0x58 && op <= 0x5f) return popReg;
@@ -211,7 +227,7 @@ export function specialize(i: Insn): Exec {
 /** Specialised handlers that are straight-line (for block building). */
 export const FAST_STRAIGHT: Exec[] = [
   addRR, subRR, cmpRR, andRR, orRR, xorRR, testRR, movRR, movRegMem, movMemReg, movMemImm, movRegImm, lea32,
-  movzxByteMem, movzxByteReg, shlRI, shrRI, sarRI, pushReg, popReg, incReg, decReg,
+  movzxByteMem, movzxByteReg, shlRI, shrRI, sarRI, imulRR, imulRM, imulRRI, imulRMI, pushReg, popReg, incReg, decReg,
   movByteMemImm, cmpByteMemImm,
   ...ALU_RM, ...ALU_MR, ...ALU_RI, ...ALU_MI, ...ALU_AI,
 ].filter((f): f is Exec => f !== null);
