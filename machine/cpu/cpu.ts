@@ -94,9 +94,13 @@ export class Cpu extends PagedMemory {
   /** Exception being delivered (for double-fault classification), or -1. */
   delivering = -1;
 
+  /** mem.codePages, one load nearer for the write fast paths. */
+  private readonly codePg: Uint8Array;
+
   constructor(mem: PhysicalMemory, clock: VirtualClock) {
     super(mem);
     this.clock = clock;
+    this.codePg = mem.codePages;
     mem.onCodeWrite = (p) => this.dropCode(p);
     const flatCode: SegmentCache = { selector: 0x08, base: 0, limit: 0xffffffff, access: 0x9b, big: true };
     const flatData: SegmentCache = { selector: 0x10, base: 0, limit: 0xffffffff, access: 0x93, big: true };
@@ -249,7 +253,7 @@ export class Cpu extends PagedMemory {
       const vpn = lin >>> 12;
       if (this.tlbFlags[vpn] & this.wMask) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 1);
+        if (this.codePg[pa >>> 12]) this.codeWrite(pa, 1);
         this.u8[pa] = v;
         return;
       }
@@ -267,7 +271,7 @@ export class Cpu extends PagedMemory {
       const vpn = lin >>> 12;
       if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) !== 0xfff) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 2);
+        if (this.codePg[pa >>> 12]) this.codeWrite(pa, 2);
         this.u8[pa] = v; this.u8[pa + 1] = v >>> 8;
         return;
       }
@@ -285,7 +289,7 @@ export class Cpu extends PagedMemory {
       const vpn = lin >>> 12;
       if ((this.tlbFlags[vpn] & this.wMask) && (lin & 0xfff) <= 0xffc) {
         const pa = this.tlbPhys[vpn] + (lin & 0xfff);
-        if (this.mem.codePages[pa >>> 12]) this.codeWrite(pa, 4);
+        if (this.codePg[pa >>> 12]) this.codeWrite(pa, 4);
         if ((pa & 3) === 0) { this.i32[pa >> 2] = v; return; }
         const u = this.u8;
         u[pa] = v; u[pa + 1] = v >>> 8; u[pa + 2] = v >>> 16; u[pa + 3] = v >>> 24;
