@@ -70,9 +70,40 @@ function pfnNotMfn(ctx: CheckContext, o: ShareObservation, ref: number, frame: n
   };
 }
 
+const at = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * What the granter published before share/ref was not complete: share/domid came after it, or the entry did not yet
+ * grant the mapper a page of the granter. On Xen the granter can be preempted right after writing share/ref, and the
+ * mapper, which waits for share/ref, then reads the rest too early.
+ */
+export function publishedEarly(ctx: CheckContext, o: ShareObservation): { actual: string; hint: string } | undefined {
+  const ref = o.published?.find((p) => p.node === 'ref');
+  if (!ref) return undefined;
+  const dom = o.published.find((p) => p.node === 'domid');
+  const heldNote = o.held ? ` (this seed holds the granter from that moment until the mapper acts, as a preempted vCPU would be: the mapper read the store in between)` : '';
+  if (!dom || dom.at > ref.at) {
+    return {
+      actual: `the granter wrote share/ref at instruction ${at(ref.at)} and share/domid ${dom ? `only later, at instruction ${at(dom.at)}` : 'never'}${heldNote}`,
+      hint: `the mapper waits for share/ref and then reads share/domid: write share/domid first and share/ref last, so that whoever sees ref finds everything it needs. See ${todo(ctx, 6)}`,
+    };
+  }
+  const n = Number(shared(ctx, o.granter, 'ref'));
+  const e = entryAt(o, n, ref.at);
+  if (Number.isInteger(n) && (!e || !permits(e) || e.domid !== o.mapper) && o.entries.some((x) => x.ref === n && permits(x) && x.domid === o.mapper)) {
+    return {
+      actual: `the granter wrote share/ref = ${n} at instruction ${at(ref.at)}, while entry ${n} did not yet grant the mapper access (${e ? describeEntry(e) : 'never written'})${heldNote}`,
+      hint: `publish a reference only once grant_access has filled its entry (frame, domid, then flags): the mapper may map it the moment it sees share/ref. See ${todo(ctx, 1)} and ${todo(ctx, 6)}`,
+    };
+  }
+  return undefined;
+}
+
 /** Why a map_grant_ref by the mapper failed, in terms of the granter's entry at that moment. */
 function whyMapFailed(ctx: CheckContext, o: ShareObservation, op: GrantOp): { actual: string; hint: string } {
   const shown = `the mapper's map_grant_ref(ref ${op.ref}, domain ${op.granter}) ended with ${statusName(op.status)}`;
+  const early = publishedEarly(ctx, o);
+  if (early) return { actual: `${shown}: ${early.actual}`, hint: early.hint };
   if (op.granter !== o.granter) {
     return { actual: `${shown}: domain ${op.granter} is not the granter (domain ${o.granter})`, hint: `map_grant_ref's dom is the domain that made the grant, as published in its share/domid: see ${todo(ctx, 6)} and ${todo(ctx, 7)}` };
   }
@@ -210,6 +241,8 @@ export const grantEntry: Check = {
     if (pubDom !== String(o.granter)) {
       return fail(expected, `the granter published share/domid = ${pubDom === undefined ? 'nothing' : quote(pubDom)}, but it is domain ${o.granter}`, `the mapper needs the granting domain's id for map_grant_ref: see ${todo(ctx, 6)}`);
     }
+    const early = publishedEarly(ctx, o);
+    if (early) return fail(`${expected}, both in place before share/ref appears`, early.actual, early.hint);
     return pass();
   },
 };

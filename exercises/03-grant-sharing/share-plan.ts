@@ -4,9 +4,11 @@
 // domain (a domain that spins is paused), and what is left mapped or granted at the end; all stored in run.extra for
 // the checks.
 //
-// What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, and
-// how long each runs before the other gets the CPU (so XenStore replies and the peer's steps arrive at different
-// points of each domain's code).
+// What a seed varies: the first grant reference the granter may use, both secrets, which domain runs first, how
+// long each runs before the other gets the CPU (so XenStore replies and the peer's steps arrive at different points
+// of each domain's code), and whether the granter is held (paused) the moment its share/ref reaches the store, until
+// the mapper has acted on it: on Xen the granter can be preempted right there, and the mapper then sees only what was
+// written before share/ref (so share/domid and the grant entry must be complete before it).
 import type { RunHooks, SetupContext } from '../../grader/api.js';
 import type { Domain, HypervisorOptions } from '../../hypervisor/index.js';
 import type { Hypervisor } from '../../hypervisor/hypervisor.js';
@@ -42,7 +44,12 @@ export interface SharePlan {
   granterSlice: number;
   mapperSlice: number;
   mapperFirst: boolean;
+  /** Hold the granter from the moment its share/ref appears in the store until the mapper makes a grant operation. */
+  holdAfterRef: boolean;
 }
+
+/** The longest the granter is held after publishing share/ref (instructions of the run: ten of the mapper's naps). */
+export const HOLD_MAX = 2_000_000;
 
 export function sharePlan(seed: number): SharePlan {
   const r = rng(seed);
@@ -54,6 +61,7 @@ export function sharePlan(seed: number): SharePlan {
     granterSlice: int(300, 20_000),
     mapperSlice: int(300, 20_000),
     mapperFirst: r() < 0.5,
+    holdAfterRef: r() < 2 / 3,
   };
 }
 
@@ -120,6 +128,10 @@ export interface ShareObservation {
   ops: GrantOp[];
   /** A watched entry changed while the mapper still had it mapped (first such moment). */
   earlyEnd?: { ref: number; at: number; mappedFrame: number; writable: boolean; flags: number; domid: number; frame: number };
+  /** When share/domid and share/ref of the granter first appeared in the store (instructions of the run). */
+  published: { node: 'domid' | 'ref'; at: number }[];
+  /** The seed held the granter after its share/ref appeared: from when, until when, and why it was let go. */
+  held?: { at: number; until?: number; why?: string };
   /** Domains that used up CPU_BUDGET and were paused: when (instructions of the run) and where (EIP). */
   spun: { dom: string; at: number; eip: number }[];
   cpuBudget: number;
@@ -183,6 +195,20 @@ export function setupShare(ctx: SetupContext): RunHooks {
   const handles = new Set<number>();
   const pfnGranted: Record<string, number> = {};
   const spun: ShareObservation['spun'] = [];
+  const published: ShareObservation['published'] = [];
+  let held: ShareObservation['held'];
+  /** Lets the held granter go on (the mapper acted, stopped, or HOLD_MAX passed). */
+  const release = (why: string) => {
+    if (!A || !held || held.until !== undefined) return;
+    held.until = hv.clock.instructions;
+    held.why = why;
+    hv.unpause(A);
+  };
+  const checkHold = () => {
+    if (!held || held.until !== undefined || !B) return;
+    if (!B.alive) release('the mapper stopped');
+    else if (hv.clock.instructions - held.at >= HOLD_MAX) release(`${HOLD_MAX.toLocaleString('en-US')} instructions passed`);
+  };
   const secret = new TextEncoder().encode(plan.secrets.granter);
   /** Whether machine frame `mfn` holds the granter's secret somewhere in its first 256 bytes. */
   const holdsSecret = (mfn: number): boolean => {
@@ -246,10 +272,23 @@ export function setupShare(ctx: SetupContext): RunHooks {
             ops.push(o);
             if (d === B && o.op === 'map' && o.status === 0 && o.handle !== undefined) handles.add(o.handle);
           }
+          if (d === B) release('the mapper made a grant operation');
           probe();
         });
       }
-      if (sched) sched.after = probe;
+      if (sched) sched.after = () => { probe(); checkHold(); };
+      // When share/domid and share/ref appear; on a holding seed, the granter is paused right as share/ref lands.
+      for (const node of ['domid', 'ref'] as const) {
+        const at = `/local/domain/${A.domid}/share/${node}`;
+        xs.watch(at, `grader-${node}`, () => {
+          if (!A || published.some((p) => p.node === node) || xs.read(at) === undefined) return;
+          published.push({ node, at: hv.clock.instructions });
+          if (node === 'ref' && plan.holdAfterRef && !held && A.alive) {
+            held = { at: hv.clock.instructions };
+            hv.pause(A);
+          }
+        });
+      }
       // Every write to a watched entry, by the guest or by Xen, is seen before it lands, as Xen on another CPU
       // could look at the entry at any moment.
       for (const ref of watchedRefs()) {
@@ -260,6 +299,7 @@ export function setupShare(ctx: SetupContext): RunHooks {
     },
     every: 100_000,
     tick(now) {
+      checkHold();
       for (const d of [A, B]) {
         if (d && d.alive && d.instructionsRun > CPU_BUDGET && !spun.some((x) => x.dom === d.name)) {
           spun.push({ dom: d.name, at: now, eip: d.ctx.eip });
@@ -282,7 +322,7 @@ export function setupShare(ctx: SetupContext): RunHooks {
       }
       const frameOwners: Record<string, number> = {};
       for (const e of entries) if (hv.frames.valid(e.frame)) frameOwners[String(e.frame)] = hv.frames.owner[e.frame]!;
-      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), stillMapped, stillGranted, frameOwners, pfnGranted, spun, cpuBudget: CPU_BUDGET };
+      const o: ShareObservation = { plan, granter: A.domid, mapper: B.domid, entries, ops, ...(earlyEnd ? { earlyEnd } : {}), published, ...(held ? { held } : {}), stillMapped, stillGranted, frameOwners, pfnGranted, spun, cpuBudget: CPU_BUDGET };
       return o as unknown as Record<string, unknown>;
     },
   };

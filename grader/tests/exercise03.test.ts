@@ -71,6 +71,20 @@ describe('exercise 03 (grant sharing)', () => {
     expect(run!.xenstore![`/local/domain/${o.mapper}/share/result`]).toBe(plan.secrets.granter);
   }, 60_000);
 
+  it('holds the granter on some seeds from the moment share/ref lands until the mapper maps it', async () => {
+    expect(exercise.seeds!.some((s) => sharePlan(s).holdAfterRef)).toBe(true);
+    const seed = exercise.seeds!.find((s) => sharePlan(s).holdAfterRef)!;
+    const [run] = await observe(reference, [seed]);
+    const o = run!.extra as unknown as ShareObservation;
+    const ref = o.published.find((p) => p.node === 'ref')!;
+    expect(o.published.map((p) => p.node)).toEqual(['domid', 'ref']);
+    expect(o.held?.at).toBe(ref.at);
+    expect(o.held?.why).toBe('the mapper made a grant operation');
+    const firstMap = o.ops.find((x) => x.dom === 'mapper' && x.op === 'map')!;
+    expect(o.held!.until).toBe(firstMap.at);
+    expect(o.ops.some((x) => x.dom === 'granter' && x.at > ref.at && x.at < firstMap.at)).toBe(false);
+  }, 60_000);
+
   it('varies the first ref, the secrets and the scheduling by seed', () => {
     const plans = [1, 2, 3, 4, 5, 6].map(sharePlan);
     expect(new Set(plans.map((p) => p.firstRef)).size).toBeGreaterThan(4);
