@@ -336,17 +336,13 @@ export class Cpu extends PagedMemory {
 
   /** Effective address (offset) of the memory operand. */
   ea(i: Insn): number {
+    // One path for both address sizes: 16-bit forms have scale 0, and the
+    // sum taken mod 2^16 does not depend on the int32 view of the index.
     const r = this.regs;
-    if (i.a16) {
-      let a = i.disp;
-      if (i.base >= 0) a += r[i.base];
-      if (i.index >= 0) a += r[i.index];
-      return a & 0xffff;
-    }
     let a = i.disp;
     if (i.base >= 0) a += r[i.base];
     if (i.index >= 0) a += r[i.index] << i.scale;
-    return a >>> 0;
+    return i.a16 ? a & 0xffff : a >>> 0;
   }
 
   readE(i: Insn): number {
