@@ -160,7 +160,7 @@ describe('every outcome, end to end through xenlab grade and its three report fi
     expect(out).toMatch(/crash: page fault/);
     expect(out).toMatch(/at 0x[0-9a-f]+: mov eax, dword \[eax\]\n\s+kernel\/hello\.ts:11: shutdown\.reason = nowhere\[0\];/);
     expect(out).toMatch(/last console lines:\n\s+\| Hello world/);
-    expect(out).toMatch(/last hypercalls:\n(\s+.*\n)*\s+console_io\(0x0, 0xc, 0x[0-9a-f]+\) = 0/);
+    expect(out).toMatch(/last hypercalls:\n(\s+.*\n)*\s+console_io\(write, 12, 0x[0-9a-f]+\) = 0/);
     expect(out).toMatch(/eax=0x3ff00000/);
   });
 });
