@@ -1,5 +1,6 @@
 // Exercise 01 (hello): the public definition and checks. The grader adds hidden checks from grader/checks/.
 import { fail, lineOf, pass, quote, type Check, type CheckContext, type Exercise } from '../../grader/api.js';
+import { SCHEDOP } from '../../hypervisor/public/xen.js';
 
 export const STUDENT_FILE = 'kernel/hello.ts';
 export const HELLO_LINE = 'Hello world';
@@ -45,6 +46,16 @@ export const powersOff: Check = {
     const { run } = ctx;
     const expected = 'the domain to power off: sched_op(SCHEDOP_shutdown) with reason SHUTDOWN_poweroff';
     if (run.end === 'shutdown' && run.shutdownReason === 'poweroff') return pass();
+    // SCHEDOP_shutdown's second argument is a pointer; a reason passed as the pointer itself is a small number.
+    const asValue = ctx.calls('sched_op').find((c) => c.args[0] === SCHEDOP.shutdown && (c.args[1] ?? 0) >>> 0 < 0x1000);
+    if (asValue) {
+      const v = asValue.args[1]! >>> 0;
+      const what = REASONS[v] ? `${REASONS[v]} (${v}) itself` : `the number ${v}`;
+      const got = run.shutdownCode !== undefined ? `, so Xen read the reason from address 0x${v.toString(16)} and found ${REASONS[run.shutdownCode] ?? 'an unknown reason'} (${run.shutdownCode})`
+        : asValue.result < 0 ? `, and Xen refused to read address 0x${v.toString(16)} (${asValue.result})` : '';
+      return fail(expected, `sched_op(SCHEDOP_shutdown, 0x${v.toString(16)}) passed ${what} as the second argument${got}`,
+        `the second argument must point to a sched_shutdown_t whose reason is SHUTDOWN_poweroff (stack_struct<sched_shutdown_t>(), set .reason, pass the struct); only the old sched_op_compat took the reason as a value. See ${todo(ctx, 2)}`);
+    }
     if (run.end === 'budget') {
       return fail(expected, `the domain was still running when its budget of ${run.budget.toLocaleString('en-US')} instructions ran out`,
         `start_kernel returned or looped without shutting down (after start_kernel returns, the bootstrap spins at .halt): see ${todo(ctx, 2)}`);
