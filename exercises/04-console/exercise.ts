@@ -68,6 +68,11 @@ export const outputWhole: Check = {
         return fail(expected, `the kernel moved out_prod by ${num(movedProd)} bytes but never notified Dom0 (0 events on the console channel), so the backend never looked at the ring`,
           `after publishing out_prod, send an event with notify_remote_via_evtchn(evtchn): see ${todo(ctx, 3)}`);
       }
+      if (movedProd === 0 && o.outStart > 2 ** 32 - 8192) {
+        const wrapped = (o.outStart + OUT_SIZE) % 2 ** 32;
+        return fail(expected, `out_prod never moved from ${hex(o.outStart)}: this seed starts the out[] indices ${num(2 ** 32 - o.outStart)} below 2^32, where they wrap during the run${wrapped < o.outStart ? ` (out_cons + ${num(OUT_SIZE)} is already ${hex(wrapped)} in u32)` : ''}${o.cpuExhaustedAt !== undefined ? `, and the kernel ran its whole CPU budget of ${num(o.cpuBudget)} instructions meanwhile` : ''}`,
+          `when a kernel that works from index 0 never writes here, its room test is not wrap-safe: prod >= cons + OUT_SIZE or prod < cons + OUT_SIZE sees the empty ring as full once cons + OUT_SIZE wraps. Use the difference, prod - cons < OUT_SIZE (u32 subtraction stays right across 2^32): see ${todo(ctx, 2)}`);
+      }
       if (movedProd === 0) {
         return fail(expected, `out_prod never moved (it is still ${hex(o.final.out_prod)}), so nothing was published${o.notifications ? ` (Dom0 got ${num(o.notifications)} notifications and found nothing new)` : ''}`,
           `xencons_init must find the page (${todo(ctx, 1)}); xencons_write copies the bytes into out[] and advances out_prod (${todo(ctx, 2)}, ${todo(ctx, 3)})`);
