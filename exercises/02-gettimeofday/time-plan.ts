@@ -242,6 +242,12 @@ const VARIANTS: Variant[] = [
     hint: (t) => `your time matches a TSC delta that was not shifted: at ${mhz(t)} tsc_shift is ${t.rec.shift}, a negative shift, which means shift the delta RIGHT by ${-t.rec.shift} (delta >> -shift) before multiplying`,
   },
   {
+    name: 'negative shift to the left',
+    todo: 2,
+    ns: (t, i) => { const d = tscAt(t, i) - t.rec.tsc; return t.wcNs + t.rec.systemNs + ((t.rec.shift < 0 ? (d << BigInt(-t.rec.shift)) & M64 : shifted(d, t.rec.shift)) * BigInt(t.rec.mul) >> 32n); },
+    hint: (t) => `your time matches a TSC delta shifted LEFT by ${-t.rec.shift}: at ${mhz(t)} tsc_shift is ${t.rec.shift}, and a negative shift means the other way, RIGHT by ${-t.rec.shift} (delta >> -shift), before multiplying`,
+  },
+  {
     name: '32-bit multiply',
     todo: 2,
     ns: (t, i) => t.wcNs + t.rec.systemNs + ((shifted(tscAt(t, i) - t.rec.tsc, t.rec.shift) & M32) * BigInt(t.rec.mul) & M32),
@@ -346,6 +352,9 @@ function explain(t: Truth, lo: number, hi: number, sec: number, usec: number): {
     if (printed >= min - 2n && printed <= max + 2n) return { todo: v.todo, hint: v.hint(t, hi) };
   }
   if (sec === 0 && usec === 0) return { todo: 3, hint: 'gettimeofday left the timeval at 0.000000: read the wall clock and the time record, then fill in tv_sec and tv_usec' };
+  if (t.rec.shift < 0) {
+    return { todo: 2, hint: `this seed's TSC runs at ${mhz(t)}, so tsc_shift is negative (${t.rec.shift}): the delta must be shifted RIGHT by ${-t.rec.shift} (delta >> u64(-shift)) before multiplying, never left by a negative or sign-extended count. If your time is right with --seed 3 (tsc_shift 0), this case is what is wrong` };
+  }
   return undefined;
 }
 
