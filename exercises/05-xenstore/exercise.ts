@@ -72,15 +72,25 @@ function missingWrite(ctx: CheckContext, o: XenStoreObservation, name: string, e
 const READ_HINT = (ctx: CheckContext) =>
   `a reply that runs over the end of rsp[] goes on at rsp[0]: byte i of it is rsp[MASK_XENSTORE_IDX(cons)] with cons counted on from rsp_cons (${todo(ctx, 3)}); and a reply's payload is exactly hdr.len bytes, with no NUL of its own for XS_READ (${todo(ctx, 4)})`;
 
+/**
+ * How a session that ran out of time ended, in plain words: the budget is virtual time for the whole session, and
+ * the instructions the kernel ran itself show whether it slept (waiting for something) or spun.
+ */
+export function ranOut(ctx: CheckContext): string {
+  const { budget, instructions } = ctx.run;
+  const asleep = instructions < budget / 2;
+  return `the session's time ran out (its budget is ${budget.toLocaleString('en-US')} instructions of virtual time; the kernel ran ${instructions.toLocaleString('en-US')} of them itself${asleep ? ' and slept through the rest' : ''}) with the kernel still waiting${asleep ? ' for a reply or event' : ''}`;
+}
+
 /** When the run ended with the kernel still waiting although xenstored had answered its last request: a misread reply. */
 function stuckAfter(ctx: CheckContext, o: XenStoreObservation, expected: string, what: string): Verdict | undefined {
   const i = o.requests.length - 1;
   const last = o.requests[i];
   if (ctx.run.end !== 'budget' || !last?.reply) return undefined;
-  const off = offByOne(ctx, o, expected, `${what}: the run ended with the kernel still waiting`);
+  const off = offByOne(ctx, o, expected, `${what}: ${ranOut(ctx)}`);
   if (off) return off;
   return fail(expected,
-    `${what}: the run ended with the kernel still waiting, after ${said(last, i)} had been answered (${typeName(last.reply.type)} ${wire(last.reply.payload)}), so it did not read that reply right; ${startsSaid(o)}`,
+    `${what}: ${ranOut(ctx)}, although ${said(last, i)} had been answered (${typeName(last.reply.type)} ${wire(last.reply.payload)}), so it did not read that reply right; ${startsSaid(o)}`,
     READ_HINT(ctx));
 }
 
@@ -280,7 +290,7 @@ export const hearsWatch: Check = {
         if (stuck) return stuck;
       }
       if (ctx.run.end === 'budget') {
-        return fail(expected, `${where}; the kernel never ran the doorbell callback for it, and was still waiting for an event when the run ended`,
+        return fail(expected, `${where}; the kernel never ran the doorbell callback for it: ${ranOut(ctx)}`,
           `a watch event read while waiting for a reply is not lost: queue it (xs_talk, ${todo(ctx, 4)}) and deliver the queue to the callbacks in xs_poll_watches (${todo(ctx, 6)})`);
       }
       return missingWrite(ctx, o, 'doorbell-heard', expected, `${where}. See ${todo(ctx, 6)}`);
