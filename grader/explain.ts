@@ -20,6 +20,11 @@ export interface Evidence {
    * With several domains: those of the domain that ended worst, each as `domain: name(args) = result`.
    */
   lastHypercalls: string[];
+  /**
+   * With several domains: how each ended, the one that ended worst first, e.g. "mapper: shut down with
+   * SHUTDOWN_crash after running 51,051 instructions of its own" (the run's own summary cannot say which domain).
+   */
+  domains?: string[];
   crash?: {
     /** With several domains, it starts with the domain's name: "mapper: page fault ...". */
     reason: string;
@@ -88,6 +93,15 @@ export function describeHypercall(h: HypercallObservation, map: SourceMap): stri
   return `${h.name}(${formatArgs(h.nr, h.args)}) = ${result}${h.viaHypercallPage ? '' : ' [raw int $0x82]'}${at ? ` at ${at}` : ''}`;
 }
 
+/** "shut down with SHUTDOWN_crash after running 51,051 instructions of its own", "was still running after ...". */
+export function howEnded(d: DomainObservation): string {
+  const ran = `${d.instructions.toLocaleString('en-US')} instructions of its own`;
+  if (d.crash) return `crashed (${d.crash.reason}) after running ${ran}`;
+  if (d.state === 'shutdown') return `shut down with SHUTDOWN_${d.shutdownReason ?? '?'} after running ${ran}`;
+  if (d.state === 'crashed') return `crashed after running ${ran}`;
+  return `was still ${d.state === 'paused' ? 'paused' : 'running'} when the run ended, having run ${ran}`;
+}
+
 /** How badly a domain ended: a fault Xen could not deliver, a crash shutdown, still running, then the rest. */
 function badness(d: DomainObservation): number {
   if (d.crash || d.state === 'crashed') return 3;
@@ -113,6 +127,7 @@ export function gatherEvidence(run: RunObservation, map: SourceMap): Evidence {
   const focus = several ? doms[0]! : undefined;
   const ev: Evidence = several
     ? {
+      domains: doms.map((d) => `${d.name}: ${howEnded(d)}`),
       consoleTail: doms.slice(0, 2).flatMap((d) => tail(d.console, 4).map((l) => (l.startsWith(`${d.name}:`) ? l : `${d.name}: ${l}`))),
       lastHypercalls: focus!.hypercalls.slice(-5).map((h) => `${focus!.name}: ${describeHypercall(h, map)}`),
     }

@@ -32,6 +32,7 @@ describe('evidence', () => {
       'sched_op(shutdown, 0x9fdc) = 0 [raw int $0x82]',
     ]);
     expect(ev.consoleTail).toEqual(['Hello']);
+    expect(ev.domains).toBeUndefined();
   });
 
   it('names the domain of every line in a two-domain run, the one that failed first leading', () => {
@@ -41,6 +42,7 @@ describe('evidence', () => {
     const ev = gatherEvidence(run([granter, mapper]), noElf);
     expect(ev.consoleTail).toEqual(['mapper: mapping failed', 'granter: waiting', 'granter: gave up waiting']);
     expect(ev.lastHypercalls).toEqual(['mapper: sched_op(shutdown, 0x9fdc) = 0']);
+    expect(ev.domains).toEqual(['mapper: shut down with SHUTDOWN_crash after running 1,000 instructions of its own', 'granter: shut down with SHUTDOWN_crash after running 1,000 instructions of its own']);
     // A domain that powered off comes after one that crashed, whatever the order of the run.
     const ok = dom('granter', 1, 'done\n', [shutdown(100)], { shutdownReason: 'poweroff' });
     expect(gatherEvidence(run([ok, mapper]), noElf).consoleTail[0]).toBe('mapper: mapping failed');
