@@ -341,6 +341,14 @@ export const cleansUp: Check = {
       return fail(expected, `the mapper still had ref ${m.ref} of domain ${m.granter} mapped${m.writable ? ' writable' : ''} when the run ended${ctx.run.end === 'budget' ? ' (and the granter was still waiting for it)' : ''}`,
         `unmap every grant when done with it (GNTTABOP_unmap_grant_ref with the handle map_grant returned): see ${todo(ctx, 4)}; until then the granter cannot end its grant`);
     }
+    const lastLine = (d: { console: string }) => d.console.trim().split('\n').slice(-1)[0] ?? '';
+    const mapperDown = (ctx.run.domains ?? []).find((d) => d.name === MAPPER && (d.crash || d.state === 'crashed' || d.shutdownReason === 'crash'));
+    if (o.stillGranted.length > 0 && mapperDown) {
+      const g = o.stillGranted[0]!;
+      const tail = lastLine(mapperDown);
+      return fail(expected, `entry ${g.ref} of the granter still permits access, because the mapper crashed first${tail ? ` (its last line: ${quote(tail)})` : ''} before the granter could end it`,
+        'fix what made the mapper fail (the mapper\'s last line, and the checks above, say what), then the granter can end its grant');
+    }
     if (o.stillGranted.length > 0) {
       const g = o.stillGranted[0]!;
       return fail(expected, `entry ${g.ref} of the granter still permits access (${describeEntry(g)})`, `end every grant once the mapper has unmapped it: see ${todo(ctx, 2)}`);
