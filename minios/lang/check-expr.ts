@@ -11,6 +11,7 @@ import {
 } from './types.js';
 import { intrinsicNames } from './check-intrinsics.js';
 import { checkCall } from './check-call.js';
+import { importHint } from './suggest.js';
 
 export interface FnCtx {
   func: Func;
@@ -491,7 +492,7 @@ function checkIdentifier(ctx: Ctx, node: ts.Identifier): Expr {
   const r = lookupName(ctx, name);
   if (!r) {
     if (intrinsicNames.has(name) || CONVERSIONS.has(name)) throw errorAt(node, `'${name}' is an intrinsic and must be called`);
-    throw errorAt(node, `cannot find name '${name}'`, 'declare it, or import it from the file that exports it');
+    throw errorAt(node, `cannot find name '${name}'`, importHint(ctx.prog, ctx.m.file, name, 'declare it, or import it from the file that exports it'));
   }
   if ('local' in r) return r.local.value ?? mk.load({ k: 'local', local: r.local, type: r.local.type });
   const d = r.decl;

@@ -7,7 +7,8 @@ import { checkProgram } from './check.js';
 import { CompileError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { emitProgram } from './emit.js';
 import { pruneUnreachable } from './prune.js';
-import { loadProgram, type FileSystem } from './program.js';
+import { bootContractDiagnostic } from './link-hints.js';
+import { loadProgram, type FileSystem, type Program } from './program.js';
 
 export { formatDiagnostic, type Diagnostic };
 
@@ -52,6 +53,13 @@ export const nodeFs: FileSystem = {
       return false;
     }
   },
+  list(dir) {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 /** The kit's kernel library folder for a kit root. */
@@ -62,8 +70,9 @@ export function kernelDirOf(kitRoot: string, files: FileSystem = nodeFs): string
 
 export function compileKernel(opts: CompileOptions): CompileResult {
   const files = opts.fs ?? nodeFs;
+  let prog: Program | undefined;
   try {
-    const prog = loadProgram({ files: opts.files, kernelDir: kernelDirOf(opts.kitRoot, files), allowedRoots: opts.allowedRoots, fs: files });
+    prog = loadProgram({ files: opts.files, kernelDir: kernelDirOf(opts.kitRoot, files), allowedRoots: opts.allowedRoots, fs: files });
     const { ir, diagnostics } = checkProgram(prog);
     if (diagnostics.length) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
     if (!opts.keepUnused) pruneUnreachable(ir, new Set(opts.files.map((f) => path.resolve(f))));
@@ -77,6 +86,8 @@ export function compileKernel(opts: CompileOptions): CompileResult {
   } catch (e) {
     if (e instanceof CompileError) return { ok: false, diagnostics: [e.diag] };
     if (e instanceof AsmError) {
+      const boot = prog && bootContractDiagnostic(prog, opts.files, e);
+      if (boot) return { ok: false, diagnostics: [boot] };
       // Every error of an asm`...` line or of linking carries the source line of the item at fault; one without
       // (none is known to reach here) is put on the first file rather than on a made-up name.
       return { ok: false, diagnostics: [{ file: e.pos?.file ?? opts.files[0] ?? '<kernel>', line: e.pos?.line ?? 1, column: e.pos?.column ?? 1, message: e.problem + (e.source ? ` (in '${e.source}')` : ''), hint: asmHint(e.problem) }] };

@@ -10,6 +10,8 @@ import { xenPublic } from './xen.js';
 export interface FileSystem {
   readFile(file: string): string | undefined;
   exists(file: string): boolean;
+  /** Names of the files in a folder (optional: used only to suggest which kit module exports a missing name). */
+  list?(dir: string): string[] | undefined;
 }
 
 /** A name visible at module level. */
@@ -43,6 +45,8 @@ export interface Program {
   /** Symbol name -> where it was defined, to catch clashes between files. */
   symbols: Map<string, { file: string; node: ts.Node }>;
   diagnostics: Diagnostic[];
+  /** The kit's kernel library folder and how to read it (for suggestions in diagnostics). */
+  kit?: { kernelDir: string; fs: FileSystem };
 }
 
 export interface LoadOptions {
@@ -83,6 +87,7 @@ export function loadProgram(opts: LoadOptions): Program {
   const roots = opts.allowedRoots.map((r) => path.resolve(r));
 
   const kernelDir = path.resolve(opts.kernelDir);
+  prog.kit = { kernelDir, fs: opts.fs };
 
   /**
    * Where an import leads. Whether it is allowed is decided from the specifier alone, before any file is looked at:

@@ -207,6 +207,10 @@ const cases: [string, string, RegExp][] = [
   ['destructuring local', 'export function f(p: Ptr<u32>): void { const @{ a } = p; }', /destructuring is not part of the kernel language/],
   ['local without a type or value', 'export function f(): void { let @a; }', /'a' needs a type or an initial value/],
   ['local of type void', 'export function f(): void { let @a: void; }', /a local of type void is not supported/],
+  // the boot contract with minios/bootstrap, reported at the kernel's first statement rather than inside the kit
+  ['no bootstrap import', '@import { HYPERVISOR_console_io } from "minios/hypercalls";\nexport function start_kernel(si: VoidPtr): void { HYPERVISOR_console_io(0, 0, NULL); }',
+    /^the kernel does not import "minios\/bootstrap", which defines 'hypercall_page' \(used at minios\/hypercalls\.ts:\d+\)$/],
+  ['no start_kernel', '@import "minios/bootstrap";\nexport function start_kern(si: VoidPtr): void {}', /^the kernel has no start_kernel for minios\/bootstrap's _start to call \(used at minios\/bootstrap\.ts:\d+\)$/],
 ];
 
 describe('diagnostics', () => {
@@ -286,6 +290,26 @@ describe('diagnostics', () => {
     expect(text).toContain('    2 |   return a + b;');
     expect(text).toMatch(/\n {6}\| {10}\^/);
     expect(text).toMatch(/hint: convert one side explicitly/);
+  });
+
+  it('names the module that exports a name used without importing it', () => {
+    const hint = (src: string, files: Record<string, string> = {}) => firstError({ 'main.ts': 'import "minios/bootstrap";\n' + src, ...files }).hint;
+    expect(hint('export function start_kernel(si: VoidPtr): void { let r: u32 = SHUTDOWN_crash; }'))
+      .toBe('it is exported by "xen/public": import { SHUTDOWN_crash } from "xen/public";');
+    expect(hint('export function start_kernel(si: VoidPtr): void { HYPERVISOR_console_io(0, 0, NULL); }'))
+      .toBe('it is exported by "minios/hypercalls": import { HYPERVISOR_console_io } from "minios/hypercalls";');
+    expect(hint('import { twice } from "./util.js";\nexport function start_kernel(si: VoidPtr): void { let r: u32 = twice(thrice(1)); }', { 'util.ts': 'export function twice(x: u32): u32 { return x * 2; }\nexport function thrice(x: u32): u32 { return x * 3; }\n' }))
+      .toBe('it is exported by "./util.js": import { thrice } from "./util.js";');
+    expect(hint('export function start_kernel(si: VoidPtr): void { let r: u32 = no_such_name_anywhere; }')).toBe('declare it, or import it from the file that exports it');
+  });
+
+  it('says what minios/bootstrap provides when a kernel leaves it out, and where start_kernel goes', () => {
+    const missing = firstError({ 'main.ts': '// a kernel\nimport { HYPERVISOR_console_io } from "minios/hypercalls";\nexport function start_kernel(si: VoidPtr): void { HYPERVISOR_console_io(0, 0, NULL); }\n' });
+    expect([path.basename(missing.file), missing.line, missing.column]).toEqual(['main.ts', 2, 1]);
+    expect(missing.hint).toBe('add import "minios/bootstrap"; to main.ts: it provides _start (where Xen enters the kernel: it loads the boot stack and calls start_kernel(start_info)), hypercall_page and shared_info_page');
+    const noStart = firstError({ 'main.ts': 'import "minios/bootstrap";\n' });
+    expect(noStart.message).toMatch(/^the kernel has no start_kernel/);
+    expect(noStart.hint).toBe("define it in main.ts: export function start_kernel(si: VoidPtr): void { ... } (si points at Xen's start_info)");
   });
 
   it('suggests a type for a counter declared from a bare number', () => {

@@ -13,6 +13,7 @@ export function memoryFs(files: Record<string, string>): FileSystem {
   return {
     readFile: (f) => abs.get(path.resolve(f)) ?? nodeFs.readFile(f),
     exists: (f) => abs.has(path.resolve(f)) || nodeFs.exists(f),
+    list: (d) => nodeFs.list?.(d),
   };
 }
 
