@@ -65,8 +65,10 @@ export function formatExercise(r: ExerciseResult, c: ChalkInstance): string {
   }
   const ev = r.evidence;
   if (ev) {
-    if (r.run) {
-      const end = r.run.end === 'budget' ? `was still running after its budget of ${r.run.instructions.toLocaleString('en-US')} instructions`
+    if (ev.domains?.length) {
+      for (const d of ev.domains) out.push(c.gray(`  ${d}`));
+    } else if (r.run) {
+      const end = r.run.end === 'budget' ? `was still running when the budget of ${r.run.budget.toLocaleString('en-US')} instructions (virtual time) ran out; it ran ${r.run.instructions.toLocaleString('en-US')} of them itself`
         : r.run.end === 'crashed' ? `crashed after ${r.run.instructions.toLocaleString('en-US')} instructions` : `shut down (${r.run.shutdownReason ?? '?'}) after ${r.run.instructions.toLocaleString('en-US')} instructions`;
       out.push(c.gray(`  the domain ${end}`));
     }

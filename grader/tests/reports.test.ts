@@ -126,6 +126,17 @@ print(json.dumps([[s.get("name"), [[c.get("name"), [(k.tag, k.get("type")) for k
 });
 
 describe('terminal report', () => {
+  it('says how a run ended: the whole budget against what the kernel ran, or each domain of a multi-domain run', () => {
+    const plain = new Chalk({ level: 0 });
+    const e = report.exercises[0]!;
+    const spent = { ...report, exercises: [{ ...e, run: { end: 'budget' as const, instructions: 98_806, budget: 5_000_000 } }] };
+    expect(formatTerminal(spent, plain)).toContain('the domain was still running when the budget of 5,000,000 instructions (virtual time) ran out; it ran 98,806 of them itself');
+    const two = { ...report, exercises: [{ ...e, evidence: { ...e.evidence!, domains: ['mapper: crashed after 51,051 instructions', 'granter: shut down (poweroff)'] } }] };
+    const text = formatTerminal(two, plain);
+    expect(text).toMatch(/ {2}mapper: crashed after 51,051 instructions\n {2}granter: shut down \(poweroff\)/);
+    expect(text).not.toContain('the domain crashed');
+  });
+
   it('prints one line per check and a total, without colour codes at level 0', () => {
     const text = formatTerminal(report, new Chalk({ level: 0 }));
     expect(text).not.toMatch(/\u001b\[/);
