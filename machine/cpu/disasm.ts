@@ -59,6 +59,7 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
     case 'J': return i.o16 && t === 'Jv' ? 'word ' + hex((next + i.imm) & 0xffff) : hex(next + i.imm);
     case 'A': return `${i.o16 ? 'word ' : ''}${hex(i.imm2)}:${hex(i.imm)}`;
     case 'I':
+      if (strictImm(t, i)) return `strict ${i.o16 ? 'word' : 'dword'} ${hex(i.o16 ? i.imm & 0xffff : i.imm)}`;
       if (i.o16 && (i.op === 0x68 || i.op === 0x6a)) return 'word ' + (t === 'Ibs' ? shex(i.imm) : hex(i.imm & 0xffff));
       if (t === 'Ibs') return shex(i.imm);
       if (i.op === 0xc8 && t === 'Ib') return hex(i.imm2);
@@ -67,6 +68,23 @@ function operand(t: string, i: Insn, next: number, needSize: boolean): string {
       return t.toLowerCase();
   }
 }
+
+/** Opcodes with a full-size immediate that also have a sign-extended 8-bit form (group 1 on eAX and 81, push, imul). */
+const HAS_SHORT_FORM = new Set([0x05, 0x0d, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x81, 0x68, 0x69]);
+
+/**
+ * A full-size immediate that fits in a signed byte: an assembler would take the short form, so the text says
+ * `strict word/dword` to give back these bytes (nasm: add eax, strict dword 5 is 05 05 00 00 00). 81 /0 on eAX has
+ * no text that gives it back (nasm takes the shorter 05 form for it).
+ */
+function strictImm(t: string, i: Insn): boolean {
+  if (!HAS_SHORT_FORM.has(i.op) || (t !== 'Iv' && t !== 'Iz')) return false;
+  const v = i.o16 ? (i.imm << 16) >> 16 : i.imm | 0;
+  return v >= -128 && v <= 127;
+}
+
+/** String instructions, which take repeat prefixes and print segment and address-size prefixes in front. */
+const STRING_OP = /^(movs|stos|lods|ins|outs|cmps|scas)[bwd]$/;
 
 /**
  * Disassembles one instruction at `bytes[offset]`, which sits at address
@@ -101,11 +119,15 @@ export function disassemble(bytes: Uint8Array, offset: number, eip: number): { t
   const ops = toks.map((t) => operand(t, i, (eip + i.len) >>> 0, !hasReg || (t !== toks[0] && /^E/.test(t))));
   let prefix = '';
   if (i.lock) prefix += 'lock ';
-  if (i.rep && /^(movs|stos|lods|ins|outs|cmps|scas)/.test(name)) {
+  if (i.rep && STRING_OP.test(name)) {
     prefix += /^(cmps|scas)/.test(name) ? (i.rep === 1 ? 'repe ' : 'repne ') : 'rep ';
   }
-  if (/^(movs|stos|lods|ins|outs|cmps|scas|xlat)/.test(name) && i.segOv >= 0) prefix = SREG[i.segOv] + ' ' + prefix;
-  if (i.a16 && /^(movs|stos|lods|ins|outs|cmps|scas|loop|jecxz)/.test(name)) prefix = 'a16 ' + prefix;
+  if ((STRING_OP.test(name) || name === 'xlatb') && i.segOv >= 0) prefix = SREG[i.segOv] + ' ' + prefix;
+  if (i.a16 && (STRING_OP.test(name) || /^(loop|jecxz)/.test(name))) prefix = 'a16 ' + prefix;
   if (name === 'jecxz' && i.a16) name = 'jcxz';
+  // 90 with F3 is pause and with 66 is xchg ax, ax (nasm's spellings of those bytes); 66 c9 pops bp, not ebp
+  if (i.op === 0x90 && i.rep === 1) name = 'pause';
+  else if (i.op === 0x90 && i.o16) return { text: prefix + 'xchg ax, ax', length: i.len };
+  if (name === 'leave' && i.o16) prefix = 'o16 ' + prefix;
   return { text: prefix + name + (ops.length ? ' ' + ops.join(', ') : ''), length: i.len };
 }

@@ -79,6 +79,29 @@ enter 0x10, 0x0
 mov eax, [fs:0x0]
 jmp far [eax]
 jmp 0x8:0x1000
+pause
+xchg ax, ax
+o16 leave
+movsx eax, byte [fs:ebx]
+movsx ax, byte [bx+si]
+movsx ecx, word [gs:bp+di+0x4]
+movzx eax, byte [es:si]
+fs movsx edx, word [eax]
+fs rep movsb
+a16 lodsd
+add eax, strict dword 5
+add eax, strict dword 0xfffffffb
+add ax, strict word 5
+add ebx, strict dword -0x80
+add word [eax], strict word 0x7f
+sub dword [ebp-0x4], strict dword 0x10
+cmp eax, strict dword 0x7f
+push strict dword 5
+push strict word -3
+imul eax, ebx, strict dword 5
+imul ax, [ecx], strict word 0x20
+add eax, 0x80
+push 0xffffff80
 `.trim().split('\n');
 
 describe('disassembler', () => {
