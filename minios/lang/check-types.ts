@@ -3,6 +3,8 @@ import ts from 'typescript';
 import { errorAt } from './diagnostics.js';
 import type { Decl, Module } from './program.js';
 import { describeSyntax } from './program.js';
+import { xenImportHint } from './suggest.js';
+import { xenPublic } from './xen.js';
 import { bool, cstr, i32, intTypes, layoutStruct, voidT, type KType, type StructType } from './types.js';
 
 export function lookupType(name: string, m: Module): Decl | undefined {
@@ -64,7 +66,10 @@ export function resolveType(node: ts.TypeNode, m: Module): KType {
       return { k: 'array', of: resolveType(args[0], m), length };
     }
     const d = lookupType(name, m);
-    if (!d) throw errorAt(node.typeName, `unknown type '${name}'`, 'integer types are u8..u64 and i8..i64; import struct types from "xen/public" or the file declaring them');
+    if (!d) {
+      const fallback = 'integer types are u8..u64 and i8..i64; import struct types from "xen/public" or the file declaring them';
+      throw errorAt(node.typeName, `unknown type '${name}'`, xenPublic().structs.has(name) ? xenImportHint(name) : fallback);
+    }
     noArgs();
     switch (d.k) {
       case 'struct': return { k: 'struct', s: resolveStruct(d) };

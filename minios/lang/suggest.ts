@@ -37,5 +37,14 @@ export function exportingModule(prog: Program, from: string, name: string): stri
 /** The hint for a name that is not declared or imported. */
 export function importHint(prog: Program, from: string, name: string, fallback: string): string {
   const spec = exportingModule(prog, from, name);
-  return spec ? `it is exported by "${spec}": import { ${name} } from "${spec}";` : fallback;
+  return spec ? importLine(spec, name) : fallback;
+}
+
+/** The hint for a type or constant of "xen/public" used without importing it. */
+export function xenImportHint(name: string): string {
+  return importLine(XEN_SPECIFIER, name);
+}
+
+function importLine(spec: string, name: string): string {
+  return `it is exported by "${spec}": import { ${name} } from "${spec}";`;
 }

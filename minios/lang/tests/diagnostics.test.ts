@@ -301,6 +301,7 @@ describe('diagnostics', () => {
     expect(hint('import { twice } from "./util.js";\nexport function start_kernel(si: VoidPtr): void { let r: u32 = twice(thrice(1)); }', { 'util.ts': 'export function twice(x: u32): u32 { return x * 2; }\nexport function thrice(x: u32): u32 { return x * 3; }\n' }))
       .toBe('it is exported by "./util.js": import { thrice } from "./util.js";');
     expect(hint('export function start_kernel(si: VoidPtr): void { let r: u32 = no_such_name_anywhere; }')).toBe('declare it, or import it from the file that exports it');
+    expect(hint('export function start_kernel(si: Ptr<start_info_t>): void {}')).toBe('it is exported by "xen/public": import { start_info_t } from "xen/public";');
   });
 
   it('says what minios/bootstrap provides when a kernel leaves it out, and where start_kernel goes', () => {
