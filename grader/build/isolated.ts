@@ -189,6 +189,12 @@ function stageSources(from: string, into: string, problems: string[], count = { 
   }
 }
 
+/** A diagnostic's file as a student reads it: relative to the exercise folder `root`, or under minios/kernel. */
+export function diagnosticFile(root: string, kernelDir: string, file: string): string {
+  const rel = path.relative(root, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file.replace(kernelDir, 'minios/kernel') : rel.split(path.sep).join('/');
+}
+
 /** Compiles a submission's kernel in an isolated child process. Never throws on bad input. */
 export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
   const limits = { ...DEFAULT_BUILD_LIMITS, ...build.limits };
@@ -212,10 +218,7 @@ export async function buildKernel(build: KernelBuild): Promise<BuildResult> {
     const job: BuildJob = { files, kernelDir, allowedRoots: [kernelDir, sourceRoot], outDir };
     const script = build.script ?? await buildEntryScript();
     const exit = await runIsolated({ script, args: [JSON.stringify(job)], reads: [...readRoots, sourceRoot], writes: [outDir], limits });
-    const relative = (d: BuildDiagnostic): BuildDiagnostic => {
-      const rel = path.relative(stage, d.file);
-      return { ...d, file: rel.startsWith('..') || path.isAbsolute(rel) ? d.file.replace(kernelDir, 'minios/kernel') : rel.split(path.sep).join('/') };
-    };
+    const relative = (d: BuildDiagnostic): BuildDiagnostic => ({ ...d, file: diagnosticFile(stage, kernelDir, d.file) });
     const at = (message: string, hint?: string): BuildDiagnostic => ({ file: build.files[0]!, line: 0, column: 0, message, ...(hint ? { hint } : {}) });
     if (exit.timedOut) {
       return { ok: false, kind: 'timeout', diagnostics: [at(`the compiler did not finish within ${limits.timeoutMs / 1000} s`, 'something in the kernel makes the compiler work without end (a huge constant expression or buffer?); simplify the last thing you changed')] };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { compileKernel } from '../../minios/lang/index.js';
 import { kitPath } from '../paths.js';
-import type { BuildResult, KernelBuild } from './isolated.js';
+import { diagnosticFile, type BuildResult, type KernelBuild } from './isolated.js';
 
 /** Compiles a kernel of the kit from where it lies. Never throws on a compile error. */
 export function buildTrustedKernel(build: KernelBuild): BuildResult {
@@ -12,11 +12,7 @@ export function buildTrustedKernel(build: KernelBuild): BuildResult {
   const sourceRoot = path.join(build.exerciseDir, build.sourceRoot);
   const r = compileKernel({ files: build.files.map((f) => path.join(build.exerciseDir, f)), kitRoot: kernelDir, allowedRoots: [kernelDir, sourceRoot] });
   if (r.ok) return { ok: true, elf: r.elf, buildRoot: build.exerciseDir };
-  const relative = (file: string): string => {
-    const rel = path.relative(build.exerciseDir, file);
-    return rel.startsWith('..') || path.isAbsolute(rel) ? file.replace(kernelDir, 'minios/kernel') : rel.split(path.sep).join('/');
-  };
-  return { ok: false, kind: 'compile', diagnostics: r.diagnostics.slice(0, 50).map((d) => ({ file: relative(d.file), line: d.line, column: d.column, message: d.message, ...(d.hint ? { hint: d.hint } : {}) })) };
+  return { ok: false, kind: 'compile', diagnostics: r.diagnostics.slice(0, 50).map((d) => ({ file: diagnosticFile(build.exerciseDir, kernelDir, d.file), line: d.line, column: d.column, message: d.message, ...(d.hint ? { hint: d.hint } : {}) })) };
 }
 
 /** True when `dir` lies inside the kit's own reference solutions. */
